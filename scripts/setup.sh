@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# setup.sh [--deps-only] - set up a Debian 12 (bookworm) machine for wasi-bridge.
+#
+#   1. installs the Debian packages the build and the tests need (skipped when
+#      every one is already installed, so re-runs are fast);
+#   2. installs the external oracles (jco, preview2/3-shim, Node 26...) with
+#      ../shared/tools/install-oracles.sh when ../shared exists, and writes the
+#      env lines it prints to build/oracles.env (sourced by the other scripts);
+#   3. configures and builds build/release (clang-19, Release, -Werror);
+#   4. runs the main job on the bundled example:
+#        build/release/cli/wasi-bridge inspect  examples/hello-p2.wasm
+#        build/release/cli/wasi-bridge validate examples/hello-p2.wasm
+#
+# --deps-only stops after step 2.  Non-interactive and idempotent.
+# Env: WB_JOBS (parallel build jobs, default: nproc), WB_SHARED (default ../shared),
+#      WB_SKIP_ORACLES=1 (do not touch the oracles).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+DEPS_ONLY=0
+for a in "$@"; do
+  case "$a" in
+    --deps-only) DEPS_ONLY=1 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "setup.sh: unknown argument: $a" >&2; exit 2 ;;
+  esac
+done
+JOBS=${WB_JOBS:-$(nproc)}
+SHARED=${WB_SHARED:-$ROOT/../shared}
+log() { printf '== %s\n' "$*" >&2; }
+
+# ---- 1. Debian packages -------------------------------------------------------
+PKGS=(cmake ninja-build pkg-config clang-19 lld-19 libclang-rt-19-dev libclang-rt-19-dev-wasm32
+      wasi-libc binaryen wabt libabsl-dev libre2-dev libboost-context-dev libgtest-dev googletest
+      python3 python3-pytest bc curl ca-certificates git)
+# Keep an existing node (e.g. a NodeSource build, which bundles npm and conflicts
+# with Debian's npm package); only install Debian's nodejs/npm when missing.
+command -v node >/dev/null 2>&1 || PKGS+=(nodejs)
+command -v npm >/dev/null 2>&1 || PKGS+=(npm)
+
+installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
+missing=()
+for p in "${PKGS[@]}"; do installed "$p" || missing+=("$p"); done
+if [ ${#missing[@]} -eq 0 ]; then
+  log "Debian packages: all ${#PKGS[@]} installed"
+else
+  log "Debian packages: installing ${missing[*]}"
+  SUDO=
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "setup.sh: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    SUDO="sudo -n"
+  fi
+  $SUDO apt-get update -q </dev/null
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+fi
+
+# ---- 2. oracles ---------------------------------------------------------------
+mkdir -p build
+if [ "${WB_SKIP_ORACLES:-0}" = 1 ]; then
+  log "oracles: skipped (WB_SKIP_ORACLES=1)"
+elif [ -f "$SHARED/tools/install-oracles.sh" ]; then
+  log "oracles: $SHARED/tools/install-oracles.sh"
+  if bash "$SHARED/tools/install-oracles.sh" </dev/null > build/oracles.env.tmp; then
+    mv build/oracles.env.tmp build/oracles.env
+    log "oracles: env written to build/oracles.env"
+  else
+    rm -f build/oracles.env.tmp
+    echo "setup.sh: WARNING: install-oracles.sh failed; tests that need jco/node26 will skip" >&2
+  fi
+else
+  log "oracles: $SHARED/tools/install-oracles.sh not found; tests that need them will skip"
+fi
+[ "$DEPS_ONLY" = 1 ] && exit 0
+
+# ---- 3. build -----------------------------------------------------------------
+log "configure + build build/release (jobs: $JOBS)"
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 -DWB_WERROR=ON -DWB_TESTS=ON >/dev/null
+# Only the CLI here; scripts/test.sh builds everything else.
+ninja -C build/release -j "$JOBS" wasi-bridge
+
+# ---- 4. the main job on the bundled example -------------------------------------
+BIN=build/release/cli/wasi-bridge
+log "$BIN inspect examples/hello-p2.wasm"
+"$BIN" inspect examples/hello-p2.wasm
+log "$BIN validate examples/hello-p2.wasm"
+"$BIN" validate examples/hello-p2.wasm
+log "setup done"
