@@ -1,15 +1,52 @@
+// wasi-bridge: command-line entry point. Parses flags and calls the
+// libraries; no logic of its own beyond I/O and exit codes.
 #include <cstdio>
-#include <fstream>
-#include <iterator>
+#include <string>
+#include <string_view>
 #include <vector>
-#include "adapter/binary/reader.h"
-#include "adapter/binary/writer.h"
+
+#include "cli/commands.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: wasi-bridge <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  inspect FILE [--json]     summarise a component: imports, exports,\n"
+    "                            WASI versions, modules, canon built-ins\n"
+    "  validate FILE [--no-core] validate a component (core modules too,\n"
+    "                            unless --no-core); errors carry byte offsets\n"
+    "  roundtrip IN -o OUT       decode IN into the model and encode it again\n"
+    "\n"
+    "options:\n"
+    "  -h, --help                show this help\n"
+    "  -V, --version             show the version\n"
+    "\n"
+    "exit codes: 0 success, 1 invalid or malformed input, 2 usage error\n";
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  std::ifstream f(argv[1], std::ios::binary);
-  std::vector<uint8_t> data((std::istreambuf_iterator<char>(f)), {});
-  auto c = wasi_bridge::binary::ReadComponent(wasi_bridge::binary::Bytes(data.data(), data.size()));
-  if (!c.ok()) { fprintf(stderr, "%s\n", c.status().ToString().c_str()); return 1; }
-  auto out = wasi_bridge::binary::WriteComponent(*c);
-  printf("%s sections=%zu verbatim=%zu same=%d\n", argv[1], c->sections.size(), wasi_bridge::binary::CountVerbatimSections(*c), out == data);
-  return out == data ? 0 : 2;
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  const std::string_view command = args.front();
+  args.erase(args.begin());
+  if (command == "-h" || command == "--help" || command == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (command == "-V" || command == "--version") {
+    std::printf("wasi-bridge %s\n", WB_VERSION);
+    return 0;
+  }
+  if (command == "inspect") return wasi_bridge::cli::RunInspect(args);
+  if (command == "validate") return wasi_bridge::cli::RunValidate(args);
+  if (command == "roundtrip") return wasi_bridge::cli::RunRoundtrip(args);
+  std::fprintf(stderr, "wasi-bridge: unknown command `%s`\n\n%s",
+               std::string(command).c_str(), kUsage);
+  return 2;
 }

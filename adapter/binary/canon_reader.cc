@@ -61,6 +61,7 @@ absl::StatusOr<Canon> ReadCanon(ByteReader& r) {
                                          op));
   }
   Canon c;
+  c.offset = at;
   c.opcode = static_cast<CanonOpcode>(op);
   switch (info->operands) {
     case CanonOperands::kLift: {

@@ -140,6 +140,7 @@ struct CoreModuleType {
 };
 
 struct CoreType {
+  uint32_t offset = 0;  // byte offset of the item in the input
   std::variant<CoreRecType, CoreModuleType> value;
 };
 
@@ -271,11 +272,13 @@ struct ExternDesc {
 };
 
 struct Import {
+  uint32_t offset = 0;  // byte offset of the item in the input
   ExternName name;
   ExternDesc desc;
 };
 
 struct Export {
+  uint32_t offset = 0;  // byte offset of the item in the input
   ExternName name;
   SortIndex item;
   std::optional<ExternDesc> ascribed;
@@ -284,6 +287,7 @@ struct Export {
 // --------------------------------------------------------------- aliases ---
 
 struct Alias {
+  uint32_t offset = 0;  // byte offset of the item in the input
   enum class Target : uint8_t { kExport = 0, kCoreExport = 1, kOuter = 2 };
   Sort sort;
   Target target = Target::kExport;
@@ -298,6 +302,7 @@ struct Alias {
 struct TypeDef;
 
 struct TypeDecl {
+  uint32_t offset = 0;  // byte offset of the item in the input
   enum class Kind : uint8_t {
     kCoreType = 0,
     kType = 1,
@@ -321,6 +326,7 @@ struct InstanceType {
 };
 
 struct TypeDef {
+  uint32_t offset = 0;  // byte offset of the item in the input
   std::variant<PrimType, RecordType, VariantType, ListType, TupleType,
                FlagsType, EnumType, OptionType, ResultType, OwnType,
                BorrowType, StreamType, FutureType, MapType, FuncType,
@@ -340,6 +346,7 @@ struct CoreInlineExport {
   uint32_t index = 0;
 };
 struct CoreInstance {
+  uint32_t offset = 0;  // byte offset of the item in the input
   bool is_instantiate = true;
   uint32_t module = 0;
   std::vector<CoreInstantiateArg> args;
@@ -355,6 +362,7 @@ struct InlineExport {
   SortIndex item;
 };
 struct Instance {
+  uint32_t offset = 0;  // byte offset of the item in the input
   bool is_instantiate = true;
   uint32_t component = 0;
   std::vector<InstantiateArg> args;
@@ -431,6 +439,7 @@ struct CanonOption {
 // One canon definition. Which fields are meaningful depends on `opcode`;
 // see CanonOperands() in canon_info.h.
 struct Canon {
+  uint32_t offset = 0;  // byte offset of the item in the input
   CanonOpcode opcode = CanonOpcode::kLift;
   uint32_t func_index = 0;  // lift: core func; lower: component func
   uint32_t type_index = 0;  // lift, resource.*, stream.*, future.*, thread.new

@@ -67,6 +67,7 @@ absl::StatusOr<SortIndex> ReadSortIndex(ByteReader& r) {
 absl::StatusOr<CoreInstance> ReadCoreInstance(ByteReader& r) {
   CoreInstance ci;
   const uint32_t at = r.Offset();
+  ci.offset = at;
   WB_ASSIGN_OR_RETURN(uint8_t kind, r.ReadByte("core instance"));
   if (kind == 0x00) {
     ci.is_instantiate = true;
@@ -112,6 +113,7 @@ absl::StatusOr<CoreInstance> ReadCoreInstance(ByteReader& r) {
 absl::StatusOr<Instance> ReadInstance(ByteReader& r) {
   Instance inst;
   const uint32_t at = r.Offset();
+  inst.offset = at;
   WB_ASSIGN_OR_RETURN(uint8_t kind, r.ReadByte("instance"));
   if (kind == 0x00) {
     inst.is_instantiate = true;
@@ -146,6 +148,7 @@ absl::StatusOr<Instance> ReadInstance(ByteReader& r) {
 
 absl::StatusOr<Import> ReadImport(ByteReader& r) {
   Import im;
+  im.offset = r.Offset();
   WB_ASSIGN_OR_RETURN(im.name, ReadExternName(r));
   WB_ASSIGN_OR_RETURN(im.desc, ReadExternDesc(r));
   return im;
@@ -153,6 +156,7 @@ absl::StatusOr<Import> ReadImport(ByteReader& r) {
 
 absl::StatusOr<Export> ReadExport(ByteReader& r) {
   Export ex;
+  ex.offset = r.Offset();
   WB_ASSIGN_OR_RETURN(ex.name, ReadExternName(r));
   WB_ASSIGN_OR_RETURN(ex.item, ReadSortIndex(r));
   const uint32_t at = r.Offset();

@@ -12,6 +12,8 @@ namespace wasi_bridge::binary::internal {
 // Core-level productions (types.cc).
 absl::StatusOr<CoreValType> ReadCoreValType(ByteReader& r);
 absl::StatusOr<CoreType> ReadCoreType(ByteReader& r);
+// A core module's own `rectype` (there 0x50 means `sub`, not module type).
+absl::StatusOr<CoreRecType> ReadModuleRecType(ByteReader& r);
 absl::StatusOr<CoreExternDesc> ReadCoreExternDesc(ByteReader& r);
 absl::StatusOr<CoreSort> ReadCoreSort(ByteReader& r);
 

@@ -233,6 +233,7 @@ absl::StatusOr<std::vector<TypeDecl>> ReadDecls(ByteReader& r,
   for (uint32_t i = 0; i < n; ++i) {
     TypeDecl d;
     const uint32_t at = r.Offset();
+    d.offset = at;
     WB_ASSIGN_OR_RETURN(uint8_t kind, r.ReadByte("type declaration"));
     switch (kind) {
       case 0x00: {
@@ -367,6 +368,7 @@ absl::StatusOr<CoreType> ReadCoreType(ByteReader& r) {
   const uint32_t at = r.Offset();
   WB_ASSIGN_OR_RETURN(uint8_t lead, r.ReadByte("core type"));
   CoreType out;
+  out.offset = at;
   if (lead == 0x50) {  // module type
     CoreModuleType mt;
     WB_ASSIGN_OR_RETURN(uint32_t n, r.ReadCount("module type declarations"));
@@ -408,6 +410,24 @@ absl::StatusOr<CoreType> ReadCoreType(ByteReader& r) {
   return out;
 }
 
+absl::StatusOr<CoreRecType> ReadModuleRecType(ByteReader& r) {
+  WB_ASSIGN_OR_RETURN(uint8_t lead, r.ReadByte("core type"));
+  CoreRecType rec;
+  if (lead == 0x4e) {
+    rec.explicit_rec = true;
+    WB_ASSIGN_OR_RETURN(uint32_t n, r.ReadCount("recursion group"));
+    for (uint32_t i = 0; i < n; ++i) {
+      WB_ASSIGN_OR_RETURN(uint8_t sub_lead, r.ReadByte("core sub type"));
+      WB_ASSIGN_OR_RETURN(CoreSubType st, ReadCoreSubType(r, sub_lead));
+      rec.types.push_back(std::move(st));
+    }
+  } else {
+    WB_ASSIGN_OR_RETURN(CoreSubType st, ReadCoreSubType(r, lead));
+    rec.types.push_back(std::move(st));
+  }
+  return rec;
+}
+
 absl::StatusOr<ValType> ReadValType(ByteReader& r) {
   const uint32_t at = r.Offset();
   WB_ASSIGN_OR_RETURN(int64_t v, r.ReadS33("value type"));
@@ -426,6 +446,7 @@ absl::StatusOr<TypeDef> ReadTypeDef(ByteReader& r) {
   const uint32_t at = r.Offset();
   WB_ASSIGN_OR_RETURN(uint8_t b, r.ReadByte("type definition"));
   TypeDef t;
+  t.offset = at;
   if (IsPrimValTypeByte(b)) {
     t.value = PrimType{static_cast<PrimValType>(b)};
     return t;
@@ -692,6 +713,7 @@ absl::StatusOr<ExternDesc> ReadExternDesc(ByteReader& r) {
 
 absl::StatusOr<Alias> ReadAlias(ByteReader& r) {
   Alias a;
+  a.offset = r.Offset();
   WB_ASSIGN_OR_RETURN(a.sort, ReadSort(r));
   const uint32_t at = r.Offset();
   WB_ASSIGN_OR_RETURN(uint8_t target, r.ReadByte("alias target"));

@@ -1,0 +1,111 @@
+#include "adapter/binary/extern_names.h"
+
+#include "re2/re2.h"
+
+namespace wasi_bridge::binary {
+namespace {
+
+bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
+bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// SemVer 2.0 (https://semver.org), as the spec requires for versions.
+const RE2& SemverPattern() {
+  static const RE2* const kPattern = new RE2(
+      R"((0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*))"
+      R"((-((0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))"
+      R"((\.(0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?)"
+      R"((\+([0-9a-zA-Z-]+(\.[0-9a-zA-Z-]+)*))?)");
+  return *kPattern;
+}
+
+}  // namespace
+
+bool IsKebabLabel(std::string_view label) {
+  if (label.empty()) return false;
+  size_t i = 0;
+  while (i <= label.size()) {
+    size_t end = label.find('-', i);
+    if (end == std::string_view::npos) end = label.size();
+    std::string_view word = label.substr(i, end - i);
+    if (word.empty()) return false;
+    if (IsLower(word[0])) {
+      for (char c : word) {
+        if (!IsLower(c) && !IsDigit(c)) return false;
+      }
+    } else if (IsUpper(word[0])) {
+      for (char c : word) {
+        if (!IsUpper(c) && !IsDigit(c)) return false;
+      }
+    } else {
+      return false;
+    }
+    if (end == label.size()) break;
+    i = end + 1;
+  }
+  return true;
+}
+
+std::optional<InterfaceName> ParseInterfaceName(std::string_view name) {
+  const size_t colon = name.find(':');
+  const size_t slash = name.find('/');
+  if (colon == std::string_view::npos || slash == std::string_view::npos ||
+      slash < colon) {
+    return std::nullopt;
+  }
+  InterfaceName out;
+  out.ns = name.substr(0, colon);
+  out.package = name.substr(colon + 1, slash - colon - 1);
+  std::string_view rest = name.substr(slash + 1);
+  const size_t at = rest.find('@');
+  if (at != std::string_view::npos) {
+    out.version = rest.substr(at + 1);
+    rest = rest.substr(0, at);
+  }
+  out.interface = rest;
+  return out;
+}
+
+std::string CheckExternName(std::string_view name) {
+  if (name.starts_with("[async]") ||
+      name.starts_with("[async method]") ||
+      name.starts_with("[async static]")) {
+    return "the `[async]` name prefixes are a pre-0.3.0 encoding; WASI 0.3.0 "
+           "marks async functions in their type";
+  }
+  if (auto iface = ParseInterfaceName(name)) {
+    // Nested package paths (🪺) are not accepted.
+    if (!IsKebabLabel(iface->ns) || !IsKebabLabel(iface->package) ||
+        !IsKebabLabel(iface->interface)) {
+      return "interface names must be `namespace:package/interface`, each "
+             "part a kebab-case label";
+    }
+    if (name.find('@') != std::string_view::npos &&
+        !RE2::FullMatch(re2::StringPiece(iface->version.data(), iface->version.size()),
+                       SemverPattern())) {
+      return "`" + std::string(iface->version) + "` is not a valid semver";
+    }
+    return "";
+  }
+  std::string_view label = name;
+  auto strip = [&](std::string_view prefix) {
+    if (!label.starts_with(prefix)) return false;
+    label.remove_prefix(prefix.size());
+    return true;
+  };
+  if (strip("[constructor]")) {
+    return IsKebabLabel(label) ? "" : "constructor name must be a label";
+  }
+  if (strip("[method]") || strip("[static]")) {
+    const size_t dot = label.find('.');
+    if (dot == std::string_view::npos || !IsKebabLabel(label.substr(0, dot)) ||
+        !IsKebabLabel(label.substr(dot + 1))) {
+      return "method and static names must be `resource.name` labels";
+    }
+    return "";
+  }
+  if (!IsKebabLabel(label)) return "not a kebab-case name";
+  return "";
+}
+
+}  // namespace wasi_bridge::binary

@@ -1,0 +1,181 @@
+// Internal state of the component validator: the resolved type arena and
+// the per-component (or per-type-declarator) index spaces.
+#ifndef WASI_BRIDGE_ADAPTER_BINARY_VALIDATOR_INTERNAL_H_
+#define WASI_BRIDGE_ADAPTER_BINARY_VALIDATOR_INTERNAL_H_
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "adapter/binary/core_module_info.h"
+#include "adapter/binary/model.h"
+#include "adapter/binary/validator.h"
+
+namespace wasi_bridge::binary::internal {
+
+using TypeId = uint32_t;
+
+enum class TKind : uint8_t {
+  kPrim, kRecord, kVariant, kList, kTuple, kFlags, kEnum, kOption, kResult,
+  kOwn, kBorrow, kStream, kFuture, kMap,  // value types end here
+  kFunc, kComponent, kInstance, kResource,
+};
+
+struct CoreModuleShape;
+
+// What an import or export provides, resolved to arena ids.
+struct Extern {
+  ExternKind kind = ExternKind::kFunc;
+  TypeId type = 0;  // func/instance/component/type/value
+  std::shared_ptr<const CoreModuleShape> module;  // kCoreModule
+};
+
+// A resolved component-level type.
+struct TypeNode {
+  TKind kind = TKind::kPrim;
+  PrimValType prim = PrimValType::kBool;
+  // Record fields, variant cases, tuple elements, func params (named or not).
+  std::vector<std::pair<std::string_view, std::optional<TypeId>>> members;
+  std::optional<TypeId> a;  // element / ok / key / resource / func result
+  std::optional<TypeId> b;  // err / map value
+  uint32_t count = 0;       // fixed-list length, flags count
+  bool fixed = false;
+  bool is_async = false;
+  std::vector<std::pair<std::string_view, Extern>> imports;  // component
+  std::vector<std::pair<std::string_view, Extern>> exports;  // component, instance
+  bool local_resource = false;  // defined by a resource type in this component
+  // Facts computed once at construction.
+  bool has_string_or_list = false;  // needs memory to lift/lower
+  bool has_borrow = false;
+  std::vector<uint8_t> flat;  // flattened core types, capped at kFlatCap
+};
+
+inline constexpr size_t kFlatCap = 17;  // one more than MAX_FLAT_PARAMS
+
+class TypeArena {
+ public:
+  TypeArena();
+  TypeId Add(TypeNode node) {
+    nodes_.push_back(std::move(node));
+    return static_cast<TypeId>(nodes_.size() - 1);
+  }
+  const TypeNode& Get(TypeId id) const { return nodes_[id]; }
+  TypeNode& Mutable(TypeId id) { return nodes_[id]; }
+  TypeId Prim(PrimValType p) const;
+  bool IsValueType(TypeId id) const {
+    return nodes_[id].kind <= TKind::kMap;
+  }
+  // Fills has_string_or_list, has_borrow and flat from the members.
+  void ComputeFacts(TypeId id);
+  // Structural compatibility: can a value of `actual` be used where
+  // `expected` is required? Resources match any resource (no substitution).
+  bool Compatible(TypeId actual, TypeId expected, int depth = 0) const;
+  std::string Describe(TypeId id) const;
+
+ private:
+  std::deque<TypeNode> nodes_;
+};
+
+// A core module's interface, from a module section or a core module type.
+struct CoreModuleShape {
+  struct Item {
+    std::string_view module;  // imports only
+    std::string_view name;
+    CoreSort sort = CoreSort::kFunc;
+    std::optional<CoreSignature> signature;
+  };
+  std::vector<Item> imports;
+  std::vector<Item> exports;
+};
+
+struct CoreItem {
+  CoreSort sort = CoreSort::kFunc;
+  std::optional<CoreSignature> signature;  // funcs
+};
+
+struct CoreInstanceShape {
+  absl::flat_hash_map<std::string_view, CoreItem> exports;
+};
+
+struct CoreTypeEntry {
+  std::optional<CoreSignature> signature;  // a func type
+  std::shared_ptr<const CoreModuleShape> module;  // a module type
+};
+
+// The index spaces of one component or one type declarator.
+struct Scope {
+  Scope* parent = nullptr;
+  bool is_declarator = false;
+  // Core index spaces.
+  std::vector<CoreItem> core_funcs;
+  size_t core_tables = 0, core_memories = 0, core_globals = 0, core_tags = 0;
+  std::vector<CoreTypeEntry> core_types;
+  std::vector<std::shared_ptr<const CoreModuleShape>> core_modules;
+  std::vector<std::shared_ptr<const CoreInstanceShape>> core_instances;
+  // Component index spaces (arena ids).
+  std::vector<TypeId> funcs, values, types, components, instances;
+  // Names used by imports and exports (uniqueness).
+  absl::flat_hash_set<std::string_view> import_names, export_names;
+  // The type being described (declarators and components).
+  TypeNode self;
+};
+
+class Validator {
+ public:
+  explicit Validator(const ValidateOptions& options) : options_(options) {}
+
+  // Validates a component and returns its component type.
+  TypeId ValidateComponentScope(const Component& c, Scope* parent);
+  std::vector<ValidationError> TakeErrors() { return std::move(errors_); }
+
+  void Error(uint32_t offset, std::string message) {
+    errors_.push_back({offset, std::move(message)});
+  }
+
+  // types.
+  std::optional<TypeId> ResolveValType(Scope& s, const ValType& t,
+                                       uint32_t offset);
+  std::optional<TypeId> BuildType(Scope& s, const TypeDef& def);
+  std::optional<TypeId> BuildDeclarator(Scope& outer, const TypeDef& def,
+                                        bool is_component);
+  std::optional<CoreTypeEntry> BuildCoreType(Scope& s, const CoreType& t);
+  std::optional<Extern> ResolveExternDesc(Scope& s, const ExternDesc& d,
+                                          uint32_t offset);
+  void PushExtern(Scope& s, const Extern& e);
+  void AddAlias(Scope& s, const Alias& a);
+
+  // canon (validator_canon.cc).
+  void ValidateCanon(Scope& s, const Canon& c);
+
+  TypeArena& arena() { return arena_; }
+
+ private:
+  void ValidateCoreInstance(Scope& s, const CoreInstance& ci);
+  void ValidateInstance(Scope& s, const Instance& inst);
+  void ValidateImport(Scope& s, const Import& im);
+  void ValidateExport(Scope& s, const Export& ex);
+  void ValidateCoreModule(Scope& s, const CoreModuleSection& m,
+                          uint32_t offset);
+  std::optional<Extern> ExternOfSortIndex(Scope& s, const SortIndex& si,
+                                          uint32_t offset);
+  bool CheckName(const ExternName& n, uint32_t offset, const char* what);
+
+  const ValidateOptions& options_;
+  TypeArena arena_;
+  std::vector<ValidationError> errors_;
+};
+
+// Validates one core module with wabt, appending errors located in the
+// enclosing file.
+void ValidateCoreModuleBody(Bytes module, uint32_t base_offset,
+                            std::vector<ValidationError>& errors);
+
+}  // namespace wasi_bridge::binary::internal
+
+#endif  // WASI_BRIDGE_ADAPTER_BINARY_VALIDATOR_INTERNAL_H_

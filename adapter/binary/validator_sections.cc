@@ -1,0 +1,332 @@
+// The section walk of the validator: modules, instances, imports, exports.
+#include "absl/strings/str_format.h"
+#include "adapter/binary/validator.h"
+#include "adapter/binary/validator_internal.h"
+
+namespace wasi_bridge::binary {
+namespace internal {
+namespace {
+
+const char* CoreSortName(CoreSort s) {
+  switch (s) {
+    case CoreSort::kFunc: return "func";
+    case CoreSort::kTable: return "table";
+    case CoreSort::kMemory: return "memory";
+    case CoreSort::kGlobal: return "global";
+    case CoreSort::kTag: return "tag";
+    case CoreSort::kType: return "type";
+    case CoreSort::kModule: return "module";
+    case CoreSort::kInstance: return "instance";
+  }
+  return "?";
+}
+
+std::shared_ptr<CoreModuleShape> ShapeOf(const CoreModuleInfo& info) {
+  auto shape = std::make_shared<CoreModuleShape>();
+  for (const auto& im : info.imports) {
+    shape->imports.push_back({im.module, im.field,
+                              static_cast<CoreSort>(im.desc.kind),
+                              im.signature});
+  }
+  for (const auto& ex : info.exports) {
+    shape->exports.push_back({"", ex.name, ex.sort, ex.signature});
+  }
+  return shape;
+}
+
+}  // namespace
+
+void Validator::ValidateCoreModule(Scope& s, const CoreModuleSection& m,
+                                   uint32_t offset) {
+  auto info = ScanCoreModule(m.bytes, offset);
+  if (!info.ok()) {
+    std::string msg(info.status().message());
+    errors_.push_back({offset, "core module: " + msg});
+    s.core_modules.push_back(std::make_shared<CoreModuleShape>());
+    return;
+  }
+  if (options_.core_modules) {
+    ValidateCoreModuleBody(m.bytes, offset, errors_);
+  }
+  s.core_modules.push_back(ShapeOf(*info));
+}
+
+void Validator::ValidateCoreInstance(Scope& s, const CoreInstance& ci) {
+  auto shape = std::make_shared<CoreInstanceShape>();
+  if (!ci.is_instantiate) {
+    for (const CoreInlineExport& e : ci.exports) {
+      const size_t limit =
+          e.sort == CoreSort::kFunc     ? s.core_funcs.size()
+          : e.sort == CoreSort::kTable  ? s.core_tables
+          : e.sort == CoreSort::kMemory ? s.core_memories
+          : e.sort == CoreSort::kGlobal ? s.core_globals
+          : e.sort == CoreSort::kTag    ? s.core_tags
+                                        : 0;
+      if (e.index >= limit) {
+        Error(ci.offset, absl::StrFormat("core instance export `%s`: %s index "
+                                         "%u out of bounds",
+                                         e.name, CoreSortName(e.sort),
+                                         e.index));
+        continue;
+      }
+      CoreItem item{e.sort, std::nullopt};
+      if (e.sort == CoreSort::kFunc) item = s.core_funcs[e.index];
+      if (!shape->exports.emplace(e.name, item).second) {
+        Error(ci.offset, absl::StrFormat("core instance export name `%s` "
+                                         "conflicts with a previous export",
+                                         e.name));
+      }
+    }
+    s.core_instances.push_back(shape);
+    return;
+  }
+  if (ci.module >= s.core_modules.size()) {
+    Error(ci.offset, absl::StrFormat("core module index %u out of bounds",
+                                     ci.module));
+    s.core_instances.push_back(shape);
+    return;
+  }
+  const CoreModuleShape& module = *s.core_modules[ci.module];
+  absl::flat_hash_map<std::string_view, const CoreInstanceShape*> args;
+  for (const CoreInstantiateArg& a : ci.args) {
+    if (a.instance >= s.core_instances.size()) {
+      Error(ci.offset, absl::StrFormat("instantiation argument `%s`: core "
+                                       "instance index %u out of bounds",
+                                       a.name, a.instance));
+      continue;
+    }
+    if (!args.emplace(a.name, s.core_instances[a.instance].get()).second) {
+      Error(ci.offset, absl::StrFormat("duplicate module instantiation "
+                                       "argument named `%s`",
+                                       a.name));
+    }
+  }
+  for (const auto& im : module.imports) {
+    auto arg = args.find(im.module);
+    if (arg == args.end()) {
+      Error(ci.offset, absl::StrFormat("missing module instantiation argument "
+                                       "named `%s`",
+                                       im.module));
+      continue;
+    }
+    auto item = arg->second->exports.find(im.name);
+    if (item == arg->second->exports.end()) {
+      Error(ci.offset, absl::StrFormat("module instantiation argument `%s` "
+                                       "does not export an item named `%s`",
+                                       im.module, im.name));
+      continue;
+    }
+    if (item->second.sort != im.sort) {
+      Error(ci.offset, absl::StrFormat("type mismatch for export `%s` of "
+                                       "module instantiation argument `%s`: "
+                                       "expected a %s, found a %s",
+                                       im.name, im.module,
+                                       CoreSortName(im.sort),
+                                       CoreSortName(item->second.sort)));
+      continue;
+    }
+    if (im.signature && item->second.signature &&
+        !(*im.signature == *item->second.signature)) {
+      Error(ci.offset,
+            absl::StrFormat("type mismatch for export `%s` of module "
+                            "instantiation argument `%s`: expected %s, found "
+                            "%s",
+                            im.name, im.module,
+                            FormatSignature(*im.signature),
+                            FormatSignature(*item->second.signature)));
+    }
+  }
+  for (const auto& ex : module.exports) {
+    shape->exports.emplace(ex.name, CoreItem{ex.sort, ex.signature});
+  }
+  s.core_instances.push_back(shape);
+}
+
+void Validator::ValidateInstance(Scope& s, const Instance& inst) {
+  TypeNode node;
+  node.kind = TKind::kInstance;
+  if (!inst.is_instantiate) {
+    absl::flat_hash_set<std::string_view> names;
+    for (const InlineExport& e : inst.exports) {
+      auto ext = ExternOfSortIndex(s, e.item, inst.offset);
+      if (!names.insert(e.name.name).second) {
+        Error(inst.offset, absl::StrFormat("instance export name `%s` "
+                                           "conflicts with a previous export",
+                                           e.name.name));
+      }
+      if (ext) node.exports.push_back({e.name.name, *ext});
+    }
+    s.instances.push_back(arena_.Add(std::move(node)));
+    return;
+  }
+  if (inst.component >= s.components.size()) {
+    Error(inst.offset, absl::StrFormat("component index %u out of bounds",
+                                       inst.component));
+    s.instances.push_back(arena_.Add(std::move(node)));
+    return;
+  }
+  const TypeId component_type = s.components[inst.component];
+  absl::flat_hash_map<std::string_view, Extern> args;
+  for (const InstantiateArg& a : inst.args) {
+    auto ext = ExternOfSortIndex(s, a.item, inst.offset);
+    if (!ext) continue;
+    if (!args.emplace(a.name, *ext).second) {
+      Error(inst.offset, absl::StrFormat("duplicate instantiation argument "
+                                         "named `%s`",
+                                         a.name));
+    }
+  }
+  // Copy: arena_.Add below may grow the arena.
+  const auto imports = arena_.Get(component_type).imports;
+  for (const auto& [name, want] : imports) {
+    auto it = args.find(name);
+    if (it == args.end()) {
+      Error(inst.offset, absl::StrFormat("missing instantiation argument "
+                                         "named `%s`",
+                                         name));
+      continue;
+    }
+    const Extern& have = it->second;
+    if (have.kind != want.kind) {
+      Error(inst.offset, absl::StrFormat("instantiation argument `%s`: type "
+                                         "mismatch (expected a different "
+                                         "kind of item)",
+                                         name));
+      continue;
+    }
+    if (want.kind == ExternKind::kFunc || want.kind == ExternKind::kInstance) {
+      if (!arena_.Compatible(have.type, want.type)) {
+        Error(inst.offset, absl::StrFormat("instantiation argument `%s`: type "
+                                           "mismatch: expected %s, found %s",
+                                           name, arena_.Describe(want.type),
+                                           arena_.Describe(have.type)));
+      }
+    }
+  }
+  node.exports = arena_.Get(component_type).exports;
+  s.instances.push_back(arena_.Add(std::move(node)));
+}
+
+void Validator::ValidateImport(Scope& s, const Import& im) {
+  CheckName(im.name, im.offset, "import");
+  if (!s.import_names.insert(im.name.name).second) {
+    Error(im.offset, absl::StrFormat("import name `%s` conflicts with a "
+                                     "previous import",
+                                     im.name.name));
+  }
+  auto e = ResolveExternDesc(s, im.desc, im.offset);
+  if (!e) {
+    // Keep the index space aligned with a placeholder of the right sort.
+    Extern placeholder;
+    placeholder.kind = im.desc.kind;
+    placeholder.module = std::make_shared<CoreModuleShape>();
+    TypeNode n;
+    n.kind = im.desc.kind == ExternKind::kFunc        ? TKind::kFunc
+             : im.desc.kind == ExternKind::kComponent ? TKind::kComponent
+                                                      : TKind::kInstance;
+    placeholder.type = arena_.Add(std::move(n));
+    PushExtern(s, placeholder);
+    return;
+  }
+  PushExtern(s, *e);
+  s.self.imports.push_back({im.name.name, *e});
+}
+
+void Validator::ValidateExport(Scope& s, const Export& ex) {
+  CheckName(ex.name, ex.offset, "export");
+  if (!s.export_names.insert(ex.name.name).second) {
+    Error(ex.offset, absl::StrFormat("export name `%s` conflicts with a "
+                                     "previous export",
+                                     ex.name.name));
+  }
+  auto e = ExternOfSortIndex(s, ex.item, ex.offset);
+  if (!e) return;
+  if (ex.ascribed) {
+    auto want = ResolveExternDesc(s, *ex.ascribed, ex.offset);
+    if (want) {
+      if (want->kind != e->kind) {
+        Error(ex.offset, absl::StrFormat("export `%s`: ascribed type is of a "
+                                         "different kind than the item",
+                                         ex.name.name));
+      } else if ((e->kind == ExternKind::kFunc ||
+                  e->kind == ExternKind::kInstance) &&
+                 !arena_.Compatible(e->type, want->type)) {
+        Error(ex.offset, absl::StrFormat("export `%s`: type mismatch with "
+                                         "the ascribed type",
+                                         ex.name.name));
+      } else if (e->kind != ExternKind::kType) {
+        e = want;
+      }
+    }
+  }
+  PushExtern(s, *e);
+  s.self.exports.push_back({ex.name.name, *e});
+}
+
+TypeId Validator::ValidateComponentScope(const Component& c, Scope* parent) {
+  Scope s;
+  s.parent = parent;
+  s.self.kind = TKind::kComponent;
+  for (const Section& section : c.sections) {
+    const uint32_t payload =
+        section.offset + 1 + section.size_width;  // after id and size
+    std::visit(
+        [&](const auto& body) {
+          using T = std::decay_t<decltype(body)>;
+          if constexpr (std::is_same_v<T, CoreModuleSection>) {
+            ValidateCoreModule(s, body, payload);
+          } else if constexpr (std::is_same_v<T, std::vector<CoreInstance>>) {
+            for (const auto& ci : body) ValidateCoreInstance(s, ci);
+          } else if constexpr (std::is_same_v<T, std::vector<CoreType>>) {
+            for (const auto& t : body) {
+              s.core_types.push_back(BuildCoreType(s, t).value_or(
+                  CoreTypeEntry{}));
+            }
+          } else if constexpr (std::is_same_v<T, std::shared_ptr<Component>>) {
+            s.components.push_back(ValidateComponentScope(*body, &s));
+          } else if constexpr (std::is_same_v<T, std::vector<Instance>>) {
+            for (const auto& inst : body) ValidateInstance(s, inst);
+          } else if constexpr (std::is_same_v<T, std::vector<Alias>>) {
+            for (const auto& a : body) AddAlias(s, a);
+          } else if constexpr (std::is_same_v<T, std::vector<TypeDef>>) {
+            for (const auto& t : body) {
+              s.types.push_back(
+                  BuildType(s, t).value_or(arena_.Prim(PrimValType::kBool)));
+            }
+          } else if constexpr (std::is_same_v<T, std::vector<Canon>>) {
+            for (const auto& canon : body) ValidateCanon(s, canon);
+          } else if constexpr (std::is_same_v<T, Start>) {
+            if (body.func >= s.funcs.size()) {
+              Error(section.offset, "start function index out of bounds");
+            }
+            Error(section.offset, "start sections (value definitions) are "
+                                  "not supported");
+          } else if constexpr (std::is_same_v<T, std::vector<Import>>) {
+            for (const auto& im : body) ValidateImport(s, im);
+          } else if constexpr (std::is_same_v<T, std::vector<Export>>) {
+            for (const auto& ex : body) ValidateExport(s, ex);
+          } else if constexpr (std::is_same_v<T, std::vector<Value>>) {
+            Error(section.offset, "value sections are not supported");
+          }
+        },
+        section.body);
+  }
+  return arena_.Add(std::move(s.self));
+}
+
+}  // namespace internal
+
+std::vector<ValidationError> ValidateComponent(const Component& component,
+                                               const ValidateOptions& options) {
+  internal::Validator v(options);
+  v.ValidateComponentScope(component, nullptr);
+  return v.TakeErrors();
+}
+
+std::vector<ValidationError> ValidateCoreModule(Bytes module) {
+  std::vector<ValidationError> errors;
+  internal::ValidateCoreModuleBody(module, 0, errors);
+  return errors;
+}
+
+}  // namespace wasi_bridge::binary

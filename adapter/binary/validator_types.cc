@@ -1,0 +1,262 @@
+// The validator's type arena: flattening facts, compatibility, printing.
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "adapter/binary/validator_internal.h"
+
+namespace wasi_bridge::binary::internal {
+namespace {
+
+constexpr uint8_t kI32 = 0x7f, kI64 = 0x7e, kF32 = 0x7d, kF64 = 0x7c;
+
+constexpr PrimValType kPrims[] = {
+    PrimValType::kBool, PrimValType::kS8,     PrimValType::kU8,
+    PrimValType::kS16,  PrimValType::kU16,    PrimValType::kS32,
+    PrimValType::kU32,  PrimValType::kS64,    PrimValType::kU64,
+    PrimValType::kF32,  PrimValType::kF64,    PrimValType::kChar,
+    PrimValType::kString, PrimValType::kErrorContext};
+
+size_t PrimSlot(PrimValType p) {
+  for (size_t i = 0; i < std::size(kPrims); ++i) {
+    if (kPrims[i] == p) return i;
+  }
+  return 0;
+}
+
+std::vector<uint8_t> FlattenPrim(PrimValType p) {
+  switch (p) {
+    case PrimValType::kS64:
+    case PrimValType::kU64:
+      return {kI64};
+    case PrimValType::kF32:
+      return {kF32};
+    case PrimValType::kF64:
+      return {kF64};
+    case PrimValType::kString:
+      return {kI32, kI32};
+    default:
+      return {kI32};
+  }
+}
+
+void AppendCapped(std::vector<uint8_t>& out, const std::vector<uint8_t>& in) {
+  for (uint8_t t : in) {
+    if (out.size() >= kFlatCap) return;
+    out.push_back(t);
+  }
+}
+
+uint8_t Join(uint8_t a, uint8_t b) {
+  if (a == b) return a;
+  if ((a == kI32 && b == kF32) || (a == kF32 && b == kI32)) return kI32;
+  return kI64;
+}
+
+const char* PrimName(PrimValType p) {
+  switch (p) {
+    case PrimValType::kBool: return "bool";
+    case PrimValType::kS8: return "s8";
+    case PrimValType::kU8: return "u8";
+    case PrimValType::kS16: return "s16";
+    case PrimValType::kU16: return "u16";
+    case PrimValType::kS32: return "s32";
+    case PrimValType::kU32: return "u32";
+    case PrimValType::kS64: return "s64";
+    case PrimValType::kU64: return "u64";
+    case PrimValType::kF32: return "f32";
+    case PrimValType::kF64: return "f64";
+    case PrimValType::kChar: return "char";
+    case PrimValType::kString: return "string";
+    case PrimValType::kErrorContext: return "error-context";
+  }
+  return "?";
+}
+
+}  // namespace
+
+TypeArena::TypeArena() {
+  for (PrimValType p : kPrims) {
+    TypeNode n;
+    n.kind = TKind::kPrim;
+    n.prim = p;
+    n.has_string_or_list = p == PrimValType::kString;
+    n.flat = FlattenPrim(p);
+    Add(std::move(n));
+  }
+}
+
+TypeId TypeArena::Prim(PrimValType p) const {
+  return static_cast<TypeId>(PrimSlot(p));
+}
+
+void TypeArena::ComputeFacts(TypeId id) {
+  TypeNode& n = nodes_[id];
+  auto child = [&](std::optional<TypeId> t) -> const TypeNode* {
+    return t ? &nodes_[*t] : nullptr;
+  };
+  auto absorb = [&](const TypeNode* c) {
+    if (!c) return;
+    n.has_string_or_list |= c->has_string_or_list;
+    n.has_borrow |= c->has_borrow;
+  };
+  n.flat.clear();
+  switch (n.kind) {
+    case TKind::kRecord:
+    case TKind::kTuple:
+      for (auto& [name, t] : n.members) {
+        absorb(child(t));
+        if (t) AppendCapped(n.flat, nodes_[*t].flat);
+      }
+      break;
+    case TKind::kVariant:
+    case TKind::kOption:
+    case TKind::kResult: {
+      std::vector<std::optional<TypeId>> cases;
+      if (n.kind == TKind::kVariant) {
+        for (auto& [name, t] : n.members) cases.push_back(t);
+      } else if (n.kind == TKind::kOption) {
+        cases = {std::nullopt, n.a};
+      } else {
+        cases = {n.a, n.b};
+      }
+      std::vector<uint8_t> joined;
+      for (const auto& t : cases) {
+        absorb(child(t));
+        if (!t) continue;
+        const auto& f = nodes_[*t].flat;
+        for (size_t i = 0; i < f.size(); ++i) {
+          if (i < joined.size()) {
+            joined[i] = Join(joined[i], f[i]);
+          } else if (joined.size() < kFlatCap) {
+            joined.push_back(f[i]);
+          }
+        }
+      }
+      n.flat.push_back(kI32);  // the discriminant
+      AppendCapped(n.flat, joined);
+      break;
+    }
+    case TKind::kList:
+      absorb(child(n.a));
+      if (n.fixed) {
+        for (uint32_t i = 0; i < n.count && n.flat.size() < kFlatCap; ++i) {
+          AppendCapped(n.flat, nodes_[*n.a].flat);
+          if (nodes_[*n.a].flat.empty()) break;
+        }
+      } else {
+        n.has_string_or_list = true;
+        n.flat = {kI32, kI32};
+      }
+      break;
+    case TKind::kMap:
+      absorb(child(n.a));
+      absorb(child(n.b));
+      n.has_string_or_list = true;
+      n.flat = {kI32, kI32};
+      break;
+    case TKind::kFlags:
+      if (n.count > 0) n.flat = {kI32};
+      break;
+    case TKind::kEnum:
+      n.flat = {kI32};
+      break;
+    case TKind::kBorrow:
+      n.has_borrow = true;
+      n.flat = {kI32};
+      break;
+    case TKind::kOwn:
+    case TKind::kStream:
+    case TKind::kFuture:
+      n.flat = {kI32};
+      break;
+    default:
+      break;
+  }
+}
+
+bool TypeArena::Compatible(TypeId actual, TypeId expected, int depth) const {
+  if (actual == expected) return true;
+  if (depth > 64) return true;  // deep structures: accept rather than loop
+  const TypeNode& x = nodes_[actual];
+  const TypeNode& y = nodes_[expected];
+  if (x.kind != y.kind) return false;
+  auto same_opt = [&](std::optional<TypeId> p, std::optional<TypeId> q) {
+    if (p.has_value() != q.has_value()) return false;
+    return !p || Compatible(*p, *q, depth + 1);
+  };
+  switch (x.kind) {
+    case TKind::kPrim:
+      return x.prim == y.prim;
+    case TKind::kResource:
+      return true;  // resource identity needs substitution; not tracked
+    case TKind::kRecord:
+    case TKind::kVariant:
+    case TKind::kTuple:
+    case TKind::kFunc:
+      if (x.is_async != y.is_async) return false;
+      if (x.members.size() != y.members.size()) return false;
+      for (size_t i = 0; i < x.members.size(); ++i) {
+        if (x.members[i].first != y.members[i].first) return false;
+        if (!same_opt(x.members[i].second, y.members[i].second)) return false;
+      }
+      return same_opt(x.a, y.a);
+    case TKind::kFlags:
+    case TKind::kEnum:
+      return x.members.size() == y.members.size() &&
+             std::equal(x.members.begin(), x.members.end(), y.members.begin(),
+                        [](const auto& p, const auto& q) {
+                          return p.first == q.first;
+                        });
+    case TKind::kInstance:
+    case TKind::kComponent:
+      for (const auto& [name, want] : y.exports) {
+        bool found = false;
+        for (const auto& [have_name, have] : x.exports) {
+          if (have_name != name) continue;
+          found = have.kind == want.kind;
+          if (found && want.kind != ExternKind::kCoreModule &&
+              want.kind != ExternKind::kType) {
+            found = Compatible(have.type, want.type, depth + 1);
+          }
+          break;
+        }
+        if (!found) return false;
+      }
+      return true;
+    default:
+      return x.count == y.count && x.fixed == y.fixed && same_opt(x.a, y.a) &&
+             same_opt(x.b, y.b);
+  }
+}
+
+std::string TypeArena::Describe(TypeId id) const {
+  const TypeNode& n = nodes_[id];
+  auto opt = [&](std::optional<TypeId> t) {
+    return t ? Describe(*t) : std::string("_");
+  };
+  switch (n.kind) {
+    case TKind::kPrim: return PrimName(n.prim);
+    case TKind::kRecord: return "record";
+    case TKind::kVariant: return "variant";
+    case TKind::kList:
+      return n.fixed ? absl::StrFormat("list<%s, %u>", opt(n.a), n.count)
+                     : absl::StrCat("list<", opt(n.a), ">");
+    case TKind::kTuple: return "tuple";
+    case TKind::kFlags: return "flags";
+    case TKind::kEnum: return "enum";
+    case TKind::kOption: return absl::StrCat("option<", opt(n.a), ">");
+    case TKind::kResult:
+      return absl::StrCat("result<", opt(n.a), ", ", opt(n.b), ">");
+    case TKind::kOwn: return "own";
+    case TKind::kBorrow: return "borrow";
+    case TKind::kStream: return absl::StrCat("stream<", opt(n.a), ">");
+    case TKind::kFuture: return absl::StrCat("future<", opt(n.a), ">");
+    case TKind::kMap: return absl::StrCat("map<", opt(n.a), ", ", opt(n.b), ">");
+    case TKind::kFunc: return n.is_async ? "async func" : "func";
+    case TKind::kComponent: return "component";
+    case TKind::kInstance: return "instance";
+    case TKind::kResource: return "resource";
+  }
+  return "?";
+}
+
+}  // namespace wasi_bridge::binary::internal

@@ -1,0 +1,19 @@
+// The wasi-bridge subcommands. Each returns the process exit code:
+// 0 success, 1 invalid or malformed input, 2 usage error.
+#ifndef WASI_BRIDGE_CLI_COMMANDS_H_
+#define WASI_BRIDGE_CLI_COMMANDS_H_
+
+#include <string_view>
+#include <vector>
+
+namespace wasi_bridge::cli {
+
+using Args = std::vector<std::string_view>;
+
+int RunInspect(const Args& args);
+int RunValidate(const Args& args);
+int RunRoundtrip(const Args& args);
+
+}  // namespace wasi_bridge::cli
+
+#endif  // WASI_BRIDGE_CLI_COMMANDS_H_
