@@ -13,6 +13,7 @@ using Args = std::vector<std::string_view>;
 int RunInspect(const Args& args);
 int RunValidate(const Args& args);
 int RunRoundtrip(const Args& args);
+int RunWit(const Args& args);
 
 }  // namespace wasi_bridge::cli
 

@@ -18,6 +18,9 @@ constexpr char kUsage[] =
     "  validate FILE [--no-core] validate a component (core modules too,\n"
     "                            unless --no-core); errors carry byte offsets\n"
     "  roundtrip IN -o OUT       decode IN into the model and encode it again\n"
+    "  wit FILE.wasm             print the WIT world of a component\n"
+    "  wit PATH... [--world W]   resolve WIT packages (files or directories\n"
+    "                            with deps/) and print their worlds\n"
     "\n"
     "options:\n"
     "  -h, --help                show this help\n"
@@ -46,6 +49,7 @@ int main(int argc, char** argv) {
   if (command == "inspect") return wasi_bridge::cli::RunInspect(args);
   if (command == "validate") return wasi_bridge::cli::RunValidate(args);
   if (command == "roundtrip") return wasi_bridge::cli::RunRoundtrip(args);
+  if (command == "wit") return wasi_bridge::cli::RunWit(args);
   std::fprintf(stderr, "wasi-bridge: unknown command `%s`\n\n%s",
                std::string(command).c_str(), kUsage);
   return 2;

@@ -152,6 +152,8 @@ std::optional<TypeId> Validator::BuildType(Scope& s, const TypeDef& def) {
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, PrimType>) {
+          // A defined primitive gets its own node so that a type export
+          // naming it (`type size = u64`) does not name every u64.
           n = arena_.Get(arena_.Prim(v.prim));
         } else if constexpr (std::is_same_v<T, RecordType>) {
           n.kind = TKind::kRecord;
@@ -319,9 +321,6 @@ std::optional<TypeId> Validator::BuildType(Scope& s, const TypeDef& def) {
     return BuildDeclarator(s, def, /*is_component=*/false);
   }
   if (!ok) return std::nullopt;
-  if (std::holds_alternative<PrimType>(def.value)) {
-    return arena_.Prim(std::get<PrimType>(def.value).prim);
-  }
   const TypeId id = arena_.Add(std::move(n));
   arena_.ComputeFacts(id);
   return id;

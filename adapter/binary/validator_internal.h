@@ -154,6 +154,7 @@ class Validator {
   void ValidateCanon(Scope& s, const Canon& c);
 
   TypeArena& arena() { return arena_; }
+  TypeArena TakeArena() { return std::move(arena_); }
 
  private:
   void ValidateCoreInstance(Scope& s, const CoreInstance& ci);
@@ -170,6 +171,16 @@ class Validator {
   TypeArena arena_;
   std::vector<ValidationError> errors_;
 };
+
+// The top-level component type that validation computed, with the arena
+// that holds it (used to decode a component's world).
+struct ComponentTypeResult {
+  TypeArena arena;
+  TypeId type = 0;
+  std::vector<ValidationError> errors;
+};
+ComponentTypeResult ComputeComponentType(const Component& component,
+                                         const ValidateOptions& options);
 
 // Validates one core module with wabt, appending errors located in the
 // enclosing file.

@@ -323,6 +323,18 @@ std::vector<ValidationError> ValidateComponent(const Component& component,
   return v.TakeErrors();
 }
 
+namespace internal {
+ComponentTypeResult ComputeComponentType(const Component& component,
+                                         const ValidateOptions& options) {
+  Validator v(options);
+  ComponentTypeResult out;
+  out.type = v.ValidateComponentScope(component, nullptr);
+  out.errors = v.TakeErrors();
+  out.arena = v.TakeArena();
+  return out;
+}
+}  // namespace internal
+
 std::vector<ValidationError> ValidateCoreModule(Bytes module) {
   std::vector<ValidationError> errors;
   internal::ValidateCoreModuleBody(module, 0, errors);

@@ -90,6 +90,7 @@ TypeId TypeArena::Prim(PrimValType p) const {
 
 void TypeArena::ComputeFacts(TypeId id) {
   TypeNode& n = nodes_[id];
+  if (n.kind == TKind::kPrim) return;  // facts set at construction
   auto child = [&](std::optional<TypeId> t) -> const TypeNode* {
     return t ? &nodes_[*t] : nullptr;
   };
