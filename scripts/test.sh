@@ -10,7 +10,8 @@
 # and exits non-zero if anything failed.
 # Env: WB_JOBS (build/ctest parallelism, default nproc), WB_SHARED (../shared),
 #      PYTHON (python3), WB_SKIP_FUZZ=1 / WB_SKIP_ASAN=1 to leave those builds out,
-#      plus the knobs the tests read (WB_TRUNC_COUNT, WB_FLIP_COUNT, WB_FUZZ_SECONDS).
+#      plus the knobs the tests read (WB_TRUNC_COUNT, WB_FLIP_COUNT, WB_FUZZ_SECONDS,
+#      WB_FUZZ_SEED). A libFuzzer crash input is kept in build/fuzz/artifacts/.
 set -uo pipefail
 export DEBIAN_FRONTEND=noninteractive
 cd "$(dirname "$0")/.."
@@ -37,15 +38,19 @@ export ORACLES=${ORACLES:-} JCO=${JCO:-} NODE26=${NODE26:-}
 # ---- 2. builds ----------------------------------------------------------------
 COMMON=(-G Ninja -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19)
 declare -A BUILT=()
-build() { # build NAME cmake-args...
-  local name=$1; shift
+build() { # build NAME [--targets "T..."] cmake-args...   (targets: those that exist; default all)
+  local name=$1 want="" targets=() t; shift
+  if [ "${1:-}" = --targets ]; then want=$2; shift 2; fi
   log "build/$name: configure + build (jobs: $JOBS)"
   if ! cmake -S . -B "build/$name" "${COMMON[@]}" "$@" >"build/$name.configure.log" 2>&1; then
     tail -n 30 "build/$name.configure.log"
     step_failed "configure build/$name (log: build/$name.configure.log)"
     return 1
   fi
-  if ! ninja -C "build/$name" -j "$JOBS"; then
+  for t in $want; do
+    ninja -C "build/$name" -t targets all 2>/dev/null | grep -q "^$t:" && targets+=("$t")
+  done
+  if ! ninja -C "build/$name" -j "$JOBS" "${targets[@]}"; then
     step_failed "build build/$name"
     return 1
   fi
@@ -57,7 +62,10 @@ if [ "${WB_SKIP_ASAN:-0}" != 1 ]; then
   build asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWB_SANITIZE=ON -DWB_TESTS=ON
 fi
 if [ "${WB_SKIP_FUZZ:-0}" != 1 ]; then
-  build fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWB_FUZZ=ON -DWB_SANITIZE=ON -DWB_TESTS=OFF
+  # tests/fuzz is added from tests/ (WB_TESTS=ON); only the fuzz targets and the
+  # CLI are built here, not the unit tests a second time.
+  build fuzz --targets "component_fuzz wasi-bridge" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWB_FUZZ=ON -DWB_SANITIZE=ON -DWB_TESTS=ON
 fi
 
 # ---- 3. fixtures --------------------------------------------------------------

@@ -8,6 +8,7 @@ Knobs: WB_TRUNC_COUNT (default 50 cuts per file), WB_FLIP_COUNT (default 5).
 """
 import os
 import random
+import shutil
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 
@@ -24,6 +25,9 @@ ENV = dict(os.environ)
 # Sanitizer reports must not be mistaken for "invalid input" (exit 1).
 ENV.setdefault("ASAN_OPTIONS", "detect_leaks=1:halt_on_error=1:exitcode=86")
 ENV.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1:exitcode=87")
+_SYM = shutil.which("llvm-symbolizer-19") or shutil.which("llvm-symbolizer")
+if _SYM:
+    ENV.setdefault("ASAN_SYMBOLIZER_PATH", _SYM)
 
 
 def leb_u32(data, pos):

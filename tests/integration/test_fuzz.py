@@ -1,6 +1,7 @@
 """Bounded libFuzzer run of the component_fuzz target (built with WB_FUZZ=ON,
 normally together with WB_SANITIZE=ON) on a seed corpus of small components."""
 import os
+import re
 import shutil
 import subprocess
 
@@ -9,6 +10,7 @@ import pytest
 from conftest import EXAMPLE, WB_FIXTURES, WB_FUZZ_DIR
 
 FUZZ_SECONDS = int(os.environ.get("WB_FUZZ_SECONDS", "60"))
+FUZZ_SEED = int(os.environ.get("WB_FUZZ_SEED", "1"))  # fixed: CI runs are reproducible
 SEED_FIXTURES = ["async-min.wasm", "08-valid-async-lower.wasm", "01-async-post-return.wasm",
                  "05-stream-new-of-future.wasm", "f04-error-context.wasm", "f06-map.wasm",
                  "calc.component.wasm"]
@@ -39,10 +41,38 @@ def test_component_fuzz_bounded(tmp_path):
     artifacts = tmp_path / "artifacts"
     artifacts.mkdir()
     cmd = [str(fuzzer), f"-max_total_time={FUZZ_SECONDS}", "-rss_limit_mb=2048", "-timeout=30",
+           f"-seed={FUZZ_SEED}",
            "-print_final_stats=1", f"-artifact_prefix={artifacts}/", str(seeds)]
     cp = subprocess.run(cmd, capture_output=True, stdin=subprocess.DEVNULL,
-                        timeout=FUZZ_SECONDS + 300, cwd=tmp_path)
+                        timeout=FUZZ_SECONDS + 300, cwd=tmp_path, env=sanitizer_env())
     log = (cp.stdout + cp.stderr).decode("utf-8", "replace")
-    crashes = sorted(p.name for p in artifacts.iterdir())
-    assert cp.returncode == 0 and not crashes, (
-        f"$ {' '.join(cmd)}\nexit {cp.returncode}; artifacts: {crashes}\n{log[-4000:]}")
+    crashes = sorted(artifacts.iterdir())
+    if cp.returncode == 0 and not crashes:
+        return
+    # keep the reproducers next to the fuzz build: tmp_path is cleaned up later
+    kept = WB_FUZZ_DIR / "artifacts"
+    kept.mkdir(exist_ok=True)
+    for c in crashes:
+        shutil.copy(c, kept / c.name)
+    repro = "\n".join(f"  {fuzzer} {kept / c.name}" for c in crashes)
+    pytest.fail(f"$ {' '.join(cmd)}\nexit {cp.returncode}; reproduce with:\n{repro}\n\n"
+                f"{crash_excerpt(log)}", pytrace=False)
+
+
+def sanitizer_env():
+    env = dict(os.environ)
+    sym = shutil.which("llvm-symbolizer-19") or shutil.which("llvm-symbolizer")
+    if sym:
+        env.setdefault("ASAN_SYMBOLIZER_PATH", sym)
+    return env
+
+
+def crash_excerpt(log, limit=6000):
+    """The start of the crash report (the cause and the top frames) + the final stats."""
+    lines = [l[:220] for l in log.splitlines()]
+    start = next((i for i, l in enumerate(lines)
+                  if re.search(r"==\d+==\s*ERROR|Assertion .* failed|runtime error:|deadly signal"
+                               r"|out-of-memory|timeout after", l)), max(0, len(lines) - 40))
+    head = "\n".join(lines[max(0, start - 2):start + 30])
+    tail = "\n".join(l for l in lines[-12:] if l.startswith(("stat::", "SUMMARY", "MS:")))
+    return head[:limit] + "\n...\n" + tail
