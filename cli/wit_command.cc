@@ -6,6 +6,7 @@
 #include "adapter/binary/reader.h"
 #include "adapter/binary/writer.h"
 #include "adapter/wit/decode.h"
+#include "adapter/wit/encode.h"
 #include "adapter/wit/printer.h"
 #include "adapter/wit/resolver.h"
 #include "cli/commands.h"
@@ -77,6 +78,17 @@ int RunWit(const Args& args) {
     worlds.push_back(*w);
   } else {
     for (wit::WorldId w = 0; w < resolve->worlds.size(); ++w) worlds.push_back(w);
+  }
+  if (!output.empty()) {
+    if (worlds.size() != 1) {
+      std::fprintf(stderr, "wasi-bridge: -o needs exactly one world "
+                           "(use --world)\n");
+      return 2;
+    }
+    auto encoded = wit::EncodeWorldPackage(*resolve, worlds[0]);
+    if (!encoded.ok()) return Fail(encoded.status());
+    auto status = WriteFileAtomically(output, *encoded);
+    return status.ok() ? 0 : Fail(status);
   }
   for (size_t i = 0; i < worlds.size(); ++i) {
     const std::string text = wit::PrintWorld(*resolve, worlds[i]);

@@ -19,6 +19,8 @@ using wit::Pos;
 
 class Resolver {
  public:
+  explicit Resolver(const ResolveOptions& options) : options_(options) {}
+
   absl::StatusOr<Resolve> Run(const std::vector<ast::File>& files) {
     for (const ast::File& f : files) {
       WB_RETURN_IF_ERROR(Register(f, f.main, /*is_main=*/true));
@@ -38,6 +40,18 @@ class Resolver {
 
  private:
   enum class State { kPending, kActive, kDone };
+
+  bool Enabled(const std::vector<ast::Gate>& gates) const {
+    if (options_.all_features) return true;
+    for (const ast::Gate& g : gates) {
+      if (g.kind != "unstable") continue;
+      if (std::find(options_.features.begin(), options_.features.end(),
+                    g.value) == options_.features.end()) {
+        return false;
+      }
+    }
+    return true;
+  }
 
   struct IfaceSrc {
     const ast::Interface* ast = nullptr;
@@ -76,6 +90,7 @@ class Resolver {
     }
     const uint32_t pkg = PackageFor(*body.id);
     for (const ast::Interface& i : body.interfaces) {
+      if (!Enabled(i.gates)) continue;
       for (const auto& [name, existing] : r_.packages[pkg].interfaces) {
         if (name == i.name) {
           return Err(&f, i.pos, absl::StrFormat("interface `%s` is defined "
@@ -94,6 +109,7 @@ class Resolver {
       r_.packages[pkg].interfaces.push_back({i.name, id});
     }
     for (const ast::World& w : body.worlds) {
+      if (!Enabled(w.gates)) continue;
       for (const auto& [name, existing] : r_.packages[pkg].worlds) {
         if (name == w.name) {
           return Err(&f, w.pos, absl::StrFormat("world `%s` is defined more "
@@ -412,12 +428,29 @@ class Resolver {
     return target;
   }
 
+  bool ItemEnabled(const ast::InterfaceItem& item) const {
+    switch (item.kind) {
+      case ast::InterfaceItem::Kind::kUse: return Enabled(item.use.gates);
+      case ast::InterfaceItem::Kind::kType: return Enabled(item.type.gates);
+      case ast::InterfaceItem::Kind::kFunc: return Enabled(item.func.gates);
+    }
+    return true;
+  }
+
+  bool WorldItemEnabled(const ast::WorldItem& item) const {
+    if (!Enabled(item.gates)) return false;
+    if (item.kind == ast::WorldItem::Kind::kUse) return Enabled(item.use.gates);
+    if (item.kind == ast::WorldItem::Kind::kType) return Enabled(item.type.gates);
+    return true;
+  }
+
   absl::Status ResolveInterfaceBody(const ast::File* f, InterfaceId id,
                                     const ast::Interface& src, Scope& scope) {
     Interface& iface = r_.interfaces[id];
     const std::optional<uint32_t> pkg = iface.package;
     std::vector<const ast::TypeDef*> defs;
     for (const ast::InterfaceItem& item : src.items) {
+      if (!ItemEnabled(item)) continue;
       if (item.kind == ast::InterfaceItem::Kind::kUse) {
         WB_ASSIGN_OR_RETURN(InterfaceId dep,
                             ApplyUse(f, pkg, item.use, scope, id));
@@ -450,6 +483,7 @@ class Resolver {
       return absl::OkStatus();
     };
     for (const ast::InterfaceItem& item : src.items) {
+      if (!ItemEnabled(item)) continue;
       if (item.kind == ast::InterfaceItem::Kind::kFunc) {
         if (scope.contains(item.func.name)) {
           return Err(f, item.func.pos,
@@ -465,6 +499,7 @@ class Resolver {
                  item.type.kind == ast::TypeDef::Kind::kResource) {
         const TypeId rid = scope.at(item.type.name);
         for (const ast::ResourceFunc& m : item.type.methods) {
+          if (!Enabled(m.func.gates)) continue;
           const Function::Kind k =
               m.kind == ast::ResourceFunc::Kind::kMethod ? Function::Kind::kMethod
               : m.kind == ast::ResourceFunc::Kind::kStatic
@@ -526,6 +561,7 @@ class Resolver {
     // Types and uses first, so functions can refer to them.
     std::vector<const ast::TypeDef*> defs;
     for (const ast::WorldItem& item : w.items) {
+      if (!WorldItemEnabled(item)) continue;
       if (item.kind == ast::WorldItem::Kind::kUse) {
         WB_ASSIGN_OR_RETURN(InterfaceId dep,
                             ApplyUse(f, pkg, item.use, scope, std::nullopt));
@@ -552,6 +588,7 @@ class Resolver {
       WB_RETURN_IF_ERROR(AddItem(f, defs[i]->pos, imports, std::move(wi)));
     }
     for (const ast::WorldItem& item : w.items) {
+      if (!WorldItemEnabled(item)) continue;
       const bool is_import = item.kind == ast::WorldItem::Kind::kImport;
       if (!is_import && item.kind != ast::WorldItem::Kind::kExport) {
         if (item.kind == ast::WorldItem::Kind::kInclude) {
@@ -718,6 +755,7 @@ class Resolver {
     return absl::OkStatus();
   }
 
+  const ResolveOptions& options_;
   Resolve r_;
   std::vector<IfaceSrc> iface_src_;
   std::vector<WorldSrc> world_src_;
@@ -807,11 +845,13 @@ std::optional<WorldId> Resolve::FindWorld(std::string_view name) const {
   return found;
 }
 
-absl::StatusOr<Resolve> ResolveFiles(const std::vector<ast::File>& files) {
-  return Resolver().Run(files);
+absl::StatusOr<Resolve> ResolveFiles(const std::vector<ast::File>& files,
+                                     const ResolveOptions& options) {
+  return Resolver(options).Run(files);
 }
 
-absl::StatusOr<Resolve> LoadWit(const std::vector<std::string>& paths) {
+absl::StatusOr<Resolve> LoadWit(const std::vector<std::string>& paths,
+                                const ResolveOptions& options) {
   std::vector<ast::File> files;
   for (const std::string& path : paths) {
     const std::filesystem::path p(path);
@@ -841,7 +881,7 @@ absl::StatusOr<Resolve> LoadWit(const std::vector<std::string>& paths) {
       files.push_back(std::move(f));
     }
   }
-  return ResolveFiles(files);
+  return ResolveFiles(files, options);
 }
 
 }  // namespace wasi_bridge::wit
