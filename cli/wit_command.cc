@@ -25,15 +25,40 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
          s.substr(s.size() - suffix.size()) == suffix;
 }
 
+void Print(const wit::Resolve& r, wit::WorldId w, bool summary) {
+  if (summary) {
+    for (const std::string& line : wit::WorldSummary(r, w)) {
+      std::printf("%s\n", line.c_str());
+    }
+    return;
+  }
+  const std::string text = wit::PrintWorld(r, w);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
 }  // namespace
 
 int RunWit(const Args& args) {
   std::vector<std::string> paths;
   std::string world, output;
+  bool summary = false;
+  wit::ResolveOptions options;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--world" || args[i] == "-w") {
       if (++i == args.size()) break;
       world = std::string(args[i]);
+    } else if (args[i] == "--summary") {
+      summary = true;
+    } else if (args[i] == "--all-features") {
+      options.all_features = true;
+    } else if (args[i] == "--features") {
+      if (++i == args.size()) break;
+      std::string_view list = args[i];
+      while (!list.empty()) {
+        const size_t comma = list.find(',');
+        options.features.emplace_back(list.substr(0, comma));
+        list = comma == std::string_view::npos ? "" : list.substr(comma + 1);
+      }
     } else if (args[i] == "-o" || args[i] == "--output") {
       if (++i == args.size()) break;
       output = std::string(args[i]);
@@ -62,11 +87,10 @@ int RunWit(const Args& args) {
     }
     auto decoded = wit::DecodeComponentWorld(*component);
     if (!decoded.ok()) return Fail(decoded.status());
-    const std::string text = wit::PrintWorld(decoded->resolve, decoded->world);
-    std::fwrite(text.data(), 1, text.size(), stdout);
+    Print(decoded->resolve, decoded->world, summary);
     return 0;
   }
-  auto resolve = wit::LoadWit(paths);
+  auto resolve = wit::LoadWit(paths, options);
   if (!resolve.ok()) return Fail(resolve.status());
   std::vector<wit::WorldId> worlds;
   if (!world.empty()) {
@@ -91,8 +115,8 @@ int RunWit(const Args& args) {
     return status.ok() ? 0 : Fail(status);
   }
   for (size_t i = 0; i < worlds.size(); ++i) {
-    const std::string text = wit::PrintWorld(*resolve, worlds[i]);
-    std::printf("%s%s", i ? "\n" : "", text.c_str());
+    if (i) std::printf("\n");
+    Print(*resolve, worlds[i], summary);
   }
   return 0;
 }

@@ -18,14 +18,15 @@ class Decoder {
  public:
   explicit Decoder(const bi::TypeArena& arena) : a_(arena) {}
 
-  absl::StatusOr<DecodedWorld> Run(bi::TypeId component) {
-    r_.packages.push_back(Package{ast::PackageId{"root", "component", ""},
-                                  {}, {}});
+  absl::StatusOr<DecodedWorld> Run(bi::TypeId component,
+                                   ast::PackageId package,
+                                   const std::string& world_name) {
+    r_.packages.push_back(Package{std::move(package), {}, {}});
     World w;
-    w.name = "root";
+    w.name = world_name;
     w.package = 0;
     r_.worlds.push_back(std::move(w));
-    r_.packages[0].worlds.push_back({"root", 0});
+    r_.packages[0].worlds.push_back({world_name, 0});
     const bi::TypeNode& c = a_.Get(component);
     for (const auto& [name, e] : c.imports) {
       auto item = DecodeItem(std::string(name), e);
@@ -299,7 +300,31 @@ absl::StatusOr<DecodedWorld> DecodeComponentWorld(
         "component is invalid: at byte %u (0x%x): %s", e.offset, e.offset,
         e.message));
   }
-  return Decoder(typed.arena).Run(typed.type);
+  // A WIT package binary: only type exports, each a component type that
+  // exports one component type named `ns:pkg/world@v` (WIT.md).
+  const bi::TypeNode& top = typed.arena.Get(typed.type);
+  if (top.imports.empty() && !top.exports.empty()) {
+    const auto& [name, e] = top.exports.front();
+    if (e.kind == binary::ExternKind::kType &&
+        typed.arena.Get(e.type).kind == bi::TKind::kComponent) {
+      const bi::TypeNode& outer = typed.arena.Get(e.type);
+      if (outer.exports.size() == 1 &&
+          outer.exports[0].second.kind == binary::ExternKind::kComponent) {
+        const std::string qualified(outer.exports[0].first);
+        auto parsed = binary::ParseInterfaceName(qualified);
+        if (parsed) {
+          ast::PackageId id{std::string(parsed->ns),
+                            std::string(parsed->package),
+                            std::string(parsed->version)};
+          return Decoder(typed.arena)
+              .Run(outer.exports[0].second.type, std::move(id),
+                   std::string(parsed->interface));
+        }
+      }
+    }
+  }
+  return Decoder(typed.arena)
+      .Run(typed.type, ast::PackageId{"root", "component", ""}, "root");
 }
 
 }  // namespace wasi_bridge::wit

@@ -17,7 +17,9 @@ struct DecodedWorld {
 // in package `root:component` (the names `wasm-tools component wit` uses).
 // Instance imports/exports named `ns:pkg/iface@v` become interfaces of
 // package `ns:pkg@v`; other names become inline interfaces, functions or
-// types of the world. Fails if the component does not validate.
+// types of the world. A WIT package binary holding a world (as
+// EncodeWorldPackage writes) decodes to that world, with its own package and
+// world names. Fails if the component does not validate.
 absl::StatusOr<DecodedWorld> DecodeComponentWorld(
     const binary::Component& component);
 

@@ -1,5 +1,6 @@
 #include "adapter/wit/printer.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -150,15 +151,17 @@ class Printer {
         CollectForeign(t, here, seen, foreign);
       }
     }
-    std::map<InterfaceId, std::vector<std::string>> by_iface;
+    std::map<std::string, std::vector<std::string>> by_path;
     for (TypeId t : foreign) {
       const Type& ty = r_.types[t];
-      if (ty.interface) by_iface[*ty.interface].push_back(Id(ty.name));
-    }
-    for (auto& [iface, names] : by_iface) {
-      const Interface& i = r_.interfaces[iface];
-      std::string path = r_.InterfaceKey(iface);
+      if (!ty.interface) continue;
+      const Interface& i = r_.interfaces[*ty.interface];
+      std::string path = r_.InterfaceKey(*ty.interface);
       if (here_package && i.package == here_package) path = Id(i.name);
+      by_path[path].push_back(Id(ty.name));
+    }
+    for (auto& [path, names] : by_path) {
+      std::sort(names.begin(), names.end());
       out += indent + "use " + path + ".{";
       for (size_t k = 0; k < names.size(); ++k) {
         out += (k ? ", " : "") + names[k];
@@ -317,13 +320,21 @@ class Printer {
         if (referenced.insert(d).second) work.push_back(d);
       }
     }
-    std::map<uint32_t, std::vector<InterfaceId>> by_package;
+    // Sorted by package and interface name, so the output does not depend
+    // on the order definitions were loaded in.
+    std::map<std::string, std::pair<uint32_t, std::map<std::string, InterfaceId>>>
+        by_package;
     for (InterfaceId i : referenced) {
-      if (r_.interfaces[i].package) {
-        by_package[*r_.interfaces[i].package].push_back(i);
+      if (const auto& pkg = r_.interfaces[i].package) {
+        auto& entry = by_package[r_.packages[*pkg].id.ToString()];
+        entry.first = *pkg;
+        entry.second[r_.interfaces[i].name] = i;
       }
     }
-    for (const auto& [pkg, ifaces] : by_package) {
+    for (const auto& [pkg_name, entry] : by_package) {
+      const uint32_t pkg = entry.first;
+      std::vector<InterfaceId> ifaces;
+      for (const auto& [n, i] : entry.second) ifaces.push_back(i);
       // The world's own package holds its interfaces at the top level.
       const bool own = w.package && pkg == *w.package;
       const std::string indent = own ? "" : "  ";
@@ -346,6 +357,69 @@ class Printer {
 };
 
 }  // namespace
+
+std::vector<std::string> WorldSummary(const Resolve& r, WorldId world) {
+  Printer p(r);
+  std::vector<std::string> lines;
+  auto describe_type = [&](TypeId t) {
+    const Type& ty = r.types[t];
+    std::string body;
+    switch (ty.kind) {
+      case Type::Kind::kRecord:
+      case Type::Kind::kVariant: {
+        body = ty.kind == Type::Kind::kRecord ? "record{" : "variant{";
+        for (size_t i = 0; i < ty.members.size(); ++i) {
+          const auto& [n, m] = ty.members[i];
+          body += (i ? ", " : "") + n + (m ? ": " + p.Ref(*m) : "");
+        }
+        return body + "}";
+      }
+      case Type::Kind::kEnum:
+      case Type::Kind::kFlags: {
+        body = ty.kind == Type::Kind::kEnum ? "enum{" : "flags{";
+        for (size_t i = 0; i < ty.names.size(); ++i) {
+          body += (i ? ", " : "") + ty.names[i];
+        }
+        return body + "}";
+      }
+      case Type::Kind::kResource:
+        return std::string("resource");
+      case Type::Kind::kAlias:
+        return p.Ref(*ty.a);
+      default:
+        return p.Structure(t);
+    }
+  };
+  auto items = [&](const std::vector<WorldItem>& v, const char* dir) {
+    for (const WorldItem& item : v) {
+      const std::string head = std::string(dir) + " " + item.key;
+      switch (item.kind) {
+        case WorldItem::Kind::kInterface: {
+          const Interface& i = r.interfaces[item.interface];
+          lines.push_back(head);
+          for (const auto& [n, t] : i.types) {
+            lines.push_back(head + " | type " + n + " = " + describe_type(t));
+          }
+          for (const Function& f : i.functions) {
+            lines.push_back(head + " | " + f.name + ": " +
+                            p.Signature(f, false));
+          }
+          break;
+        }
+        case WorldItem::Kind::kFunction:
+          lines.push_back(head + ": " + p.Signature(item.function, false));
+          break;
+        case WorldItem::Kind::kType:
+          lines.push_back(head + " = " + describe_type(item.type));
+          break;
+      }
+    }
+  };
+  items(r.worlds[world].imports, "import");
+  items(r.worlds[world].exports, "export");
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
 
 std::string PrintWorld(const Resolve& r, WorldId world) {
   return Printer(r).World(world);

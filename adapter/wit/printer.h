@@ -3,6 +3,7 @@
 #define WASI_BRIDGE_ADAPTER_WIT_PRINTER_H_
 
 #include <string>
+#include <vector>
 
 #include "adapter/wit/resolve.h"
 
@@ -12,6 +13,12 @@ namespace wasi_bridge::wit {
 // in `package ns:name@v { ... }` blocks (the layout `wasm-tools component
 // wit` uses for a component's world).
 std::string PrintWorld(const Resolve& r, WorldId world);
+
+// A canonical, order-independent description of a world for comparing two
+// sources structurally: one sorted line per import/export, per interface
+// type (`import K | type n = record{a: u32}`) and per function
+// (`import K | f: func(x: u32) -> string`).
+std::vector<std::string> WorldSummary(const Resolve& r, WorldId world);
 
 // Prints one type reference as WIT (`list<u8>`, `result<_, error-code>`).
 std::string PrintTypeRef(const Resolve& r, TypeId t);
