@@ -876,6 +876,10 @@ absl::StatusOr<Resolve> LoadWit(const std::vector<std::string>& paths,
         }
       }
     } else {
+      if (p.extension() != ".wit") {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "%s: expected a .wit file or a directory of them", path));
+      }
       WB_ASSIGN_OR_RETURN(std::string text, ReadText(p));
       WB_ASSIGN_OR_RETURN(ast::File f, ParseWit(text, path));
       files.push_back(std::move(f));
