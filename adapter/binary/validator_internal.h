@@ -77,6 +77,10 @@ class TypeArena {
   // `expected` is required? Resources match any resource (no substitution).
   bool Compatible(TypeId actual, TypeId expected, int depth = 0) const;
   std::string Describe(TypeId id) const;
+  // `id` with every type in `subst` replaced, rebuilding (and memoizing in
+  // `subst`) only the nodes whose children change.
+  TypeId Substitute(TypeId id, absl::flat_hash_map<TypeId, TypeId>& subst,
+                    int depth = 0);
 
  private:
   std::deque<TypeNode> nodes_;

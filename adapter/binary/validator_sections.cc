@@ -203,7 +203,34 @@ void Validator::ValidateInstance(Scope& s, const Instance& inst) {
       }
     }
   }
+  // The instance's exports mention the component's imported types; replace
+  // them with the types the arguments supplied, so type identity (and with
+  // it `use` relations and resource identity) survives instantiation.
+  absl::flat_hash_map<TypeId, TypeId> subst;
+  for (const auto& [name, want] : imports) {
+    auto it = args.find(name);
+    if (it == args.end() || it->second.kind != want.kind) continue;
+    if (want.kind == ExternKind::kType) {
+      subst[want.type] = it->second.type;
+    } else if (want.kind == ExternKind::kInstance) {
+      const auto wanted = arena_.Get(want.type).exports;
+      const auto& have = arena_.Get(it->second.type).exports;
+      for (const auto& [ename, wex] : wanted) {
+        if (wex.kind != ExternKind::kType) continue;
+        for (const auto& [hname, hex] : have) {
+          if (hname == ename && hex.kind == ExternKind::kType) {
+            subst[wex.type] = hex.type;
+          }
+        }
+      }
+    }
+  }
   node.exports = arena_.Get(component_type).exports;
+  if (!subst.empty()) {
+    for (auto& [name, e] : node.exports) {
+      if (e.kind != ExternKind::kCoreModule) e.type = arena_.Substitute(e.type, subst);
+    }
+  }
   s.instances.push_back(arena_.Add(std::move(node)));
 }
 

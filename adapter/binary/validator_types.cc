@@ -229,6 +229,37 @@ bool TypeArena::Compatible(TypeId actual, TypeId expected, int depth) const {
   }
 }
 
+TypeId TypeArena::Substitute(TypeId id,
+                             absl::flat_hash_map<TypeId, TypeId>& subst,
+                             int depth) {
+  if (auto it = subst.find(id); it != subst.end()) return it->second;
+  if (depth > 64) return id;
+  TypeNode copy = nodes_[id];
+  bool changed = false;
+  auto sub = [&](std::optional<TypeId>& t) {
+    if (!t) return;
+    const TypeId r = Substitute(*t, subst, depth + 1);
+    changed |= r != *t;
+    t = r;
+  };
+  for (auto& [name, m] : copy.members) sub(m);
+  sub(copy.a);
+  sub(copy.b);
+  for (auto* list : {&copy.imports, &copy.exports}) {
+    for (auto& [name, e] : *list) {
+      if (e.kind == ExternKind::kCoreModule) continue;
+      const TypeId r = Substitute(e.type, subst, depth + 1);
+      changed |= r != e.type;
+      e.type = r;
+    }
+  }
+  // Resources are nominal: a resource not in `subst` stays itself.
+  const TypeId out = changed ? Add(std::move(copy)) : id;
+  if (changed) ComputeFacts(out);
+  subst[id] = out;
+  return out;
+}
+
 std::string TypeArena::Describe(TypeId id) const {
   const TypeNode& n = nodes_[id];
   auto opt = [&](std::optional<TypeId> t) {

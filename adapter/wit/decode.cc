@@ -246,8 +246,18 @@ class Decoder {
           if (ex.kind != binary::ExternKind::kType) continue;
           const std::string tname(name);
           if (auto it = named_.find(ex.type); it != named_.end()) {
-            // Defined by another interface: this one `use`s it.
-            AddDep(id, it->second);
+            if (r_.types[it->second].interface != id) {
+              // Defined by another interface: this one `use`s it.
+              AddDep(id, it->second);
+              continue;
+            }
+            // A second name for a type of this interface: `type b = a;`.
+            Type alias;
+            alias.kind = Type::Kind::kAlias;
+            alias.name = tname;
+            alias.interface = id;
+            alias.a = it->second;
+            r_.interfaces[id].types.push_back({tname, r_.AddType(std::move(alias))});
             continue;
           }
           const TypeId t = Define(ex.type, tname, std::nullopt, id);

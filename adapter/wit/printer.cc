@@ -47,10 +47,16 @@ std::string MemberName(const Function& f) {
 
 class Printer {
  public:
-  explicit Printer(const Resolve& r) : r_(r) {}
+  explicit Printer(const Resolve& r, bool canonical = false)
+      : r_(r), canonical_(canonical) {}
 
   std::string Ref(TypeId id) {
     const Type& t = r_.types[id];
+    // In canonical mode `type b = a` is just another name for `a`.
+    if (canonical_ && t.kind == Type::Kind::kAlias && t.a &&
+        IsNamed(r_.types[*t.a])) {
+      return Ref(*t.a);
+    }
     if (IsNamed(t)) return Id(t.name);
     return Structure(id);
   }
@@ -354,12 +360,13 @@ class Printer {
 
  private:
   const Resolve& r_;
+  bool canonical_;
 };
 
 }  // namespace
 
 std::vector<std::string> WorldSummary(const Resolve& r, WorldId world) {
-  Printer p(r);
+  Printer p(r, /*canonical=*/true);
   std::vector<std::string> lines;
   auto describe_type = [&](TypeId t) {
     const Type& ty = r.types[t];
