@@ -249,6 +249,7 @@ class Decoder {
             if (r_.types[it->second].interface != id) {
               // Defined by another interface: this one `use`s it.
               AddDep(id, it->second);
+              r_.interfaces[id].uses.push_back({tname, it->second});
               continue;
             }
             // A second name for a type of this interface: `type b = a;`.

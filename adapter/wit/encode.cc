@@ -102,7 +102,10 @@ class Encoder {
     if (ty.kind == Type::Kind::kPrim) return ValType::Prim(ty.prim);
     if (IsNamed(t)) {
       WB_ASSIGN_OR_RETURN(uint32_t idx, Lookup(t, s));
-      if (ty.kind != Type::Kind::kResource) return ValType::Index(idx);
+      // `type headers = fields` of a resource is still a resource.
+      if (r_.types[r_.Dealias(t)].kind != Type::Kind::kResource) {
+        return ValType::Index(idx);
+      }
       // A resource in a value position is an owned handle.
       if (auto it = s.own.find(t); it != s.own.end()) {
         return ValType::Index(it->second);
@@ -286,6 +289,19 @@ class Encoder {
     s.decls = &it.decls;
     s.interface = id;
     const wit::Interface& iface = r_.interfaces[id];
+    // A `use` is a re-export of the other interface's type under its local
+    // name, bound by `eq` to an outer alias (as wit-component writes it).
+    for (const auto& [name, t] : iface.uses) {
+      WB_ASSIGN_OR_RETURN(uint32_t outer, Lookup(t, s));
+      TypeDecl d;
+      d.kind = TypeDecl::Kind::kExport;
+      d.name = Name(name);
+      d.desc.kind = ExternKind::kType;
+      d.desc.bound = 0;
+      d.desc.index = outer;
+      s.decls->push_back(std::move(d));
+      s.named[t] = s.types++;
+    }
     for (const auto& [name, t] : iface.types) {
       if (s.named.contains(t)) continue;  // defined early by a later use
       WB_RETURN_IF_ERROR(DefineNamed(t, name, s, TypeDecl::Kind::kExport));

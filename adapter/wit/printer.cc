@@ -158,6 +158,19 @@ class Printer {
       }
     }
     std::map<std::string, std::vector<std::string>> by_path;
+    // Explicit `use`s first (they may rename), then anything else foreign.
+    if (here) {
+      for (const auto& [local, t] : r_.interfaces[*here].uses) {
+        const Type& ty = r_.types[t];
+        if (!ty.interface) continue;
+        const Interface& i = r_.interfaces[*ty.interface];
+        std::string path = r_.InterfaceKey(*ty.interface);
+        if (here_package && i.package == here_package) path = Id(i.name);
+        by_path[path].push_back(local == ty.name ? Id(local)
+                                                 : Id(ty.name) + " as " + Id(local));
+        foreign.erase(t);
+      }
+    }
     for (TypeId t : foreign) {
       const Type& ty = r_.types[t];
       if (!ty.interface) continue;
@@ -404,6 +417,10 @@ std::vector<std::string> WorldSummary(const Resolve& r, WorldId world) {
         case WorldItem::Kind::kInterface: {
           const Interface& i = r.interfaces[item.interface];
           lines.push_back(head);
+          for (const auto& [n, t] : i.uses) {
+            lines.push_back(head + " | use " + n + " from " +
+                            r.InterfaceKey(*r.types[t].interface));
+          }
           for (const auto& [n, t] : i.types) {
             lines.push_back(head + " | type " + n + " = " + describe_type(t));
           }

@@ -53,6 +53,8 @@ struct Interface {
   std::string name;  // empty for an inline world interface
   std::optional<uint32_t> package;
   std::vector<std::pair<std::string, TypeId>> types;  // in definition order
+  // Types brought in by `use` (local name -> the other interface's type).
+  std::vector<std::pair<std::string, TypeId>> uses;
   std::vector<Function> functions;
   std::vector<ast::Gate> gates;
   // Interfaces whose types this one `use`s (direct dependencies).
@@ -96,6 +98,8 @@ struct Resolve {
   std::string InterfaceKey(InterfaceId id) const;
   // Follows aliases to the defining type.
   TypeId Dealias(TypeId id) const;
+  // Finds a world by `name`, `ns:pkg/name` or `ns:pkg/name@version`; the
+  // last match wins when a short name is ambiguous.
   std::optional<WorldId> FindWorld(std::string_view name) const;
 };
 

@@ -424,6 +424,7 @@ class Resolver {
                                              local));
       }
       scope[local] = it->second;
+      if (self) r_.interfaces[*self].uses.push_back({local, it->second});
     }
     return target;
   }
@@ -835,12 +836,15 @@ std::optional<WorldId> Resolve::FindWorld(std::string_view name) const {
   std::optional<WorldId> found;
   for (WorldId w = 0; w < worlds.size(); ++w) {
     const World& world = worlds[w];
-    std::string qualified;
+    std::string qualified, versioned;
     if (world.package) {
       const ast::PackageId& p = packages[*world.package].id;
       qualified = p.ns + ":" + p.name + "/" + world.name;
+      versioned = p.version.empty() ? qualified : qualified + "@" + p.version;
     }
-    if (world.name == name || qualified == name) found = w;
+    if (world.name == name || qualified == name || versioned == name) {
+      found = w;
+    }
   }
   return found;
 }
