@@ -10,6 +10,8 @@
 #   4. runs the main job on the bundled example:
 #        build/release/cli/wasi-bridge inspect  examples/hello-p2.wasm
 #        build/release/cli/wasi-bridge validate examples/hello-p2.wasm
+#        build/release/cli/wasi-bridge wit      examples/hello-p2.wasm
+#   (2b. builds wasm-tools with cargo, once, as a further oracle for the tests)
 #
 # --deps-only stops after step 2.  Non-interactive and idempotent.
 # Env: WB_JOBS (parallel build jobs, default: nproc), WB_SHARED (default ../shared),
@@ -71,6 +73,25 @@ elif [ -f "$SHARED/tools/install-oracles.sh" ]; then
 else
   log "oracles: $SHARED/tools/install-oracles.sh not found; tests that need them will skip"
 fi
+
+# wasm-tools (an independent component/WIT implementation the tests compare
+# against), built with cargo into $ORACLES/cargo/bin: about 5 minutes once.
+WASM_TOOLS_VERSION=1.263.0
+[ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"  # rustup
+ORACLES_DIR=${ORACLES:-$HOME/.cache/wasi-bridge-oracles}
+if [ "${WB_SKIP_ORACLES:-0}" = 1 ]; then
+  :
+elif [ -x "$ORACLES_DIR/cargo/bin/wasm-tools" ]; then
+  log "wasm-tools: $("$ORACLES_DIR/cargo/bin/wasm-tools" --version)"
+elif command -v cargo >/dev/null 2>&1; then
+  log "wasm-tools: cargo install wasm-tools@$WASM_TOOLS_VERSION (once, ~5 min)"
+  if ! cargo install --locked --quiet --root "$ORACLES_DIR/cargo" \
+      "wasm-tools@$WASM_TOOLS_VERSION" </dev/null; then
+    echo "setup.sh: WARNING: cargo install wasm-tools failed; tests that need it will skip" >&2
+  fi
+else
+  echo "setup.sh: WARNING: cargo not found; wasm-tools tests will skip" >&2
+fi
 [ "$DEPS_ONLY" = 1 ] && exit 0
 
 # ---- 3. build -----------------------------------------------------------------
@@ -86,4 +107,6 @@ log "$BIN inspect examples/hello-p2.wasm"
 "$BIN" inspect examples/hello-p2.wasm
 log "$BIN validate examples/hello-p2.wasm"
 "$BIN" validate examples/hello-p2.wasm
+log "$BIN wit examples/hello-p2.wasm"
+"$BIN" wit examples/hello-p2.wasm
 log "setup done"
