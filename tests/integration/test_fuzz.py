@@ -1,5 +1,6 @@
-"""Bounded libFuzzer run of the component_fuzz target (built with WB_FUZZ=ON,
-normally together with WB_SANITIZE=ON) on a seed corpus of small components."""
+"""Bounded libFuzzer runs of the fuzz targets (built with WB_FUZZ=ON, normally
+together with WB_SANITIZE=ON): component_fuzz on a seed corpus of small
+components, wit_fuzz on the WIT files of polyfill-wit."""
 import os
 import re
 import shutil
@@ -7,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import EXAMPLE, WB_FIXTURES, WB_FUZZ_DIR
+from conftest import EXAMPLE, REPO, WB_FIXTURES, WB_FUZZ_DIR
 
 FUZZ_SECONDS = int(os.environ.get("WB_FUZZ_SECONDS", "60"))
 FUZZ_SEED = int(os.environ.get("WB_FUZZ_SEED", "1"))  # fixed: CI runs are reproducible
@@ -17,27 +18,38 @@ SEED_FIXTURES = ["async-min.wasm", "08-valid-async-lower.wasm", "01-async-post-r
 MAX_SEED_SIZE = 256 * 1024
 
 
-def find_fuzzer():
+def find_fuzzer(name):
     if not WB_FUZZ_DIR.is_dir():
         return None
-    for p in sorted(WB_FUZZ_DIR.rglob("component_fuzz")):
+    for p in sorted(WB_FUZZ_DIR.rglob(name)):
         if p.is_file() and os.access(p, os.X_OK):
             return p
     return None
 
 
-def test_component_fuzz_bounded(tmp_path):
-    fuzzer = find_fuzzer()
-    if fuzzer is None:
-        pytest.skip(f"component_fuzz not built under WB_FUZZ_DIR={WB_FUZZ_DIR} "
-                    "(configure with -DWB_FUZZ=ON -DWB_SANITIZE=ON)")
-    seeds = tmp_path / "corpus"
-    seeds.mkdir()
+def component_seeds(seeds):
     shutil.copy(EXAMPLE, seeds / EXAMPLE.name)
     for n in SEED_FIXTURES:
         p = WB_FIXTURES / n
         if p.is_file() and p.stat().st_size <= MAX_SEED_SIZE:
             shutil.copy(p, seeds / n)
+
+
+def wit_seeds(seeds):
+    for i, p in enumerate(sorted((REPO / "polyfill-wit").rglob("*.wit"))):
+        shutil.copy(p, seeds / f"{i}-{p.name}")
+
+
+@pytest.mark.parametrize("name,add_seeds", [("component_fuzz", component_seeds),
+                                            ("wit_fuzz", wit_seeds)])
+def test_fuzz_bounded(tmp_path, name, add_seeds):
+    fuzzer = find_fuzzer(name)
+    if fuzzer is None:
+        pytest.skip(f"{name} not built under WB_FUZZ_DIR={WB_FUZZ_DIR} "
+                    "(configure with -DWB_FUZZ=ON -DWB_SANITIZE=ON -DWB_TESTS=ON)")
+    seeds = tmp_path / "corpus"
+    seeds.mkdir()
+    add_seeds(seeds)
     artifacts = tmp_path / "artifacts"
     artifacts.mkdir()
     cmd = [str(fuzzer), f"-max_total_time={FUZZ_SECONDS}", "-rss_limit_mb=2048", "-timeout=30",
