@@ -20,6 +20,11 @@ struct ValidationError {
 struct ValidateOptions {
   // Also validate every embedded core module (function bodies included).
   bool core_modules = true;
+  // Run wabt in a helper process (forked once, reused), because Debian's
+  // wabt aborts on some malformed modules. Turn off only for trusted input:
+  // an abort in wabt then ends the calling process. The helper is forked on
+  // first use; make that first call before starting other threads.
+  bool isolate_core_validation = true;
 };
 
 // Validates a component read by ReadComponent. Returns every error found
@@ -29,7 +34,8 @@ std::vector<ValidationError> ValidateComponent(
     const Component& component, const ValidateOptions& options = {});
 
 // Validates a standalone core module (wabt, all features it knows).
-std::vector<ValidationError> ValidateCoreModule(Bytes module);
+std::vector<ValidationError> ValidateCoreModule(
+    Bytes module, const ValidateOptions& options = {});
 
 }  // namespace wasi_bridge::binary
 

@@ -189,7 +189,8 @@ ComponentTypeResult ComputeComponentType(const Component& component,
 // Validates one core module with wabt, appending errors located in the
 // enclosing file.
 void ValidateCoreModuleBody(Bytes module, uint32_t base_offset,
-                            std::vector<ValidationError>& errors);
+                            std::vector<ValidationError>& errors,
+                            bool isolate = true);
 
 }  // namespace wasi_bridge::binary::internal
 

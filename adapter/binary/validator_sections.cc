@@ -46,7 +46,8 @@ void Validator::ValidateCoreModule(Scope& s, const CoreModuleSection& m,
     return;
   }
   if (options_.core_modules) {
-    ValidateCoreModuleBody(m.bytes, offset, errors_);
+    ValidateCoreModuleBody(m.bytes, offset, errors_,
+                           options_.isolate_core_validation);
   }
   s.core_modules.push_back(ShapeOf(*info));
 }
@@ -362,9 +363,11 @@ ComponentTypeResult ComputeComponentType(const Component& component,
 }
 }  // namespace internal
 
-std::vector<ValidationError> ValidateCoreModule(Bytes module) {
+std::vector<ValidationError> ValidateCoreModule(
+    Bytes module, const ValidateOptions& options) {
   std::vector<ValidationError> errors;
-  internal::ValidateCoreModuleBody(module, 0, errors);
+  internal::ValidateCoreModuleBody(module, 0, errors,
+                                   options.isolate_core_validation);
   return errors;
 }
 
