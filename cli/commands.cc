@@ -1,6 +1,7 @@
 #include "cli/commands.h"
 
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "adapter/binary/reader.h"
@@ -56,6 +57,40 @@ void PrintError(const std::string& file, const absl::Status& status) {
               std::string(status.message()).c_str());
 }
 
+// A file read and decoded; `component` is set for components. The model
+// refers into `data`, so an Input is filled in place and never moved.
+struct Input {
+  std::vector<uint8_t> data;
+  binary::BinaryKind kind = binary::BinaryKind::kComponent;
+  std::optional<binary::Component> component;
+
+  binary::Bytes bytes() const { return Bytes(data.data(), data.size()); }
+};
+
+// Reads `path`; returns 0, or the exit code after reporting the problem
+// (2: unreadable file, 1: malformed binary).
+int Load(const std::string& path, bool require_component, Input& in) {
+  auto data = ReadFile(path);
+  if (!data.ok()) return Usage(std::string(data.status().message()).c_str());
+  in.data = std::move(*data);
+  auto kind = binary::DetectBinaryKind(in.bytes());
+  if (!kind.ok()) {
+    PrintError(path, kind.status());
+    return 1;
+  }
+  in.kind = *kind;
+  if (in.kind == binary::BinaryKind::kCoreModule && !require_component) {
+    return 0;
+  }
+  auto component = binary::ReadComponent(in.bytes());
+  if (!component.ok()) {
+    PrintError(path, component.status());
+    return 1;
+  }
+  in.component = std::move(*component);
+  return 0;
+}
+
 }  // namespace
 
 int RunInspect(const Args& args) {
@@ -63,25 +98,10 @@ int RunInspect(const Args& args) {
   if (!Parse(args, true, false, false, p)) {
     return Usage("inspect needs exactly one FILE");
   }
-  auto data = ReadFile(p.file);
-  if (!data.ok()) return Usage(std::string(data.status().message()).c_str());
-  const Bytes bytes(data->data(), data->size());
-  auto kind = binary::DetectBinaryKind(bytes);
-  if (!kind.ok()) {
-    PrintError(p.file, kind.status());
-    return 1;
-  }
-  binary::Summary summary;
-  if (*kind == binary::BinaryKind::kCoreModule) {
-    summary = binary::Summarize(nullptr, data->size());
-  } else {
-    auto component = binary::ReadComponent(bytes);
-    if (!component.ok()) {
-      PrintError(p.file, component.status());
-      return 1;
-    }
-    summary = binary::Summarize(&*component, data->size());
-  }
+  Input in;
+  if (int rc = Load(p.file, /*require_component=*/false, in)) return rc;
+  const binary::Summary summary = binary::Summarize(
+      in.component ? &*in.component : nullptr, in.data.size());
   const std::string out = p.json ? binary::SummaryToJson(summary, p.file)
                                  : binary::SummaryToText(summary, p.file);
   std::fwrite(out.data(), 1, out.size(), stdout);
@@ -93,27 +113,13 @@ int RunValidate(const Args& args) {
   if (!Parse(args, false, true, false, p)) {
     return Usage("validate needs exactly one FILE");
   }
-  auto data = ReadFile(p.file);
-  if (!data.ok()) return Usage(std::string(data.status().message()).c_str());
-  const Bytes bytes(data->data(), data->size());
-  auto kind = binary::DetectBinaryKind(bytes);
-  if (!kind.ok()) {
-    PrintError(p.file, kind.status());
-    return 1;
-  }
-  std::vector<binary::ValidationError> errors;
-  if (*kind == binary::BinaryKind::kCoreModule) {
-    errors = binary::ValidateCoreModule(bytes);
-  } else {
-    auto component = binary::ReadComponent(bytes);
-    if (!component.ok()) {
-      PrintError(p.file, component.status());
-      return 1;
-    }
-    binary::ValidateOptions options;
-    options.core_modules = !p.no_core;
-    errors = binary::ValidateComponent(*component, options);
-  }
+  Input in;
+  if (int rc = Load(p.file, /*require_component=*/false, in)) return rc;
+  binary::ValidateOptions options;
+  options.core_modules = !p.no_core;
+  const std::vector<binary::ValidationError> errors =
+      in.component ? binary::ValidateComponent(*in.component, options)
+                   : binary::ValidateCoreModule(in.bytes(), options);
   for (const auto& e : errors) {
     std::printf("%s: error at byte %u (0x%x): %s\n", p.file.c_str(), e.offset,
                 e.offset, e.message.c_str());
@@ -128,15 +134,10 @@ int RunRoundtrip(const Args& args) {
   if (!Parse(args, false, false, true, p)) {
     return Usage("roundtrip needs IN and -o OUT");
   }
-  auto data = ReadFile(p.file);
-  if (!data.ok()) return Usage(std::string(data.status().message()).c_str());
-  auto component = binary::ReadComponent(Bytes(data->data(), data->size()));
-  if (!component.ok()) {
-    PrintError(p.file, component.status());
-    return 1;
-  }
-  auto status = WriteFileAtomically(p.output,
-                                    binary::WriteComponent(*component));
+  Input in;
+  if (int rc = Load(p.file, /*require_component=*/true, in)) return rc;
+  auto status =
+      WriteFileAtomically(p.output, binary::WriteComponent(*in.component));
   if (!status.ok()) {
     std::fprintf(stderr, "wasi-bridge: %s\n",
                  std::string(status.message()).c_str());

@@ -83,6 +83,24 @@ absl::StatusOr<CoreSubType> ReadCoreSubType(ByteReader& r, uint8_t lead) {
   return st;
 }
 
+// A `rectype` after its lead byte: `4e vec(subtype)` or one subtype.
+absl::StatusOr<CoreRecType> ReadRecGroup(ByteReader& r, uint8_t lead) {
+  CoreRecType rec;
+  if (lead != 0x4e) {
+    WB_ASSIGN_OR_RETURN(CoreSubType st, ReadCoreSubType(r, lead));
+    rec.types.push_back(std::move(st));
+    return rec;
+  }
+  rec.explicit_rec = true;
+  WB_ASSIGN_OR_RETURN(uint32_t n, r.ReadCount("recursion group"));
+  for (uint32_t i = 0; i < n; ++i) {
+    WB_ASSIGN_OR_RETURN(uint8_t sub_lead, r.ReadByte("core sub type"));
+    WB_ASSIGN_OR_RETURN(CoreSubType st, ReadCoreSubType(r, sub_lead));
+    rec.types.push_back(std::move(st));
+  }
+  return rec;
+}
+
 absl::StatusOr<Limits> ReadLimits(ByteReader& r, bool is_memory) {
   Limits l;
   const uint32_t at = r.Offset();
@@ -380,52 +398,26 @@ absl::StatusOr<CoreType> ReadCoreType(ByteReader& r) {
     out.value = std::move(mt);
     return out;
   }
-  CoreRecType rec;
-  if (lead == 0x4e) {
-    rec.explicit_rec = true;
-    WB_ASSIGN_OR_RETURN(uint32_t n, r.ReadCount("recursion group"));
-    for (uint32_t i = 0; i < n; ++i) {
-      WB_ASSIGN_OR_RETURN(uint8_t sub_lead, r.ReadByte("core sub type"));
-      WB_ASSIGN_OR_RETURN(CoreSubType st, ReadCoreSubType(r, sub_lead));
-      rec.types.push_back(std::move(st));
-    }
-  } else if (lead == 0x00) {
+  if (lead == 0x00) {
     // In a component, a non-final `sub` is written `00 50` because a bare
     // 0x50 means a module type.
     WB_ASSIGN_OR_RETURN(uint8_t sub, r.ReadByte("core sub type"));
     if (sub != 0x50) {
       return r.ErrorAt(at, "invalid core type: 0x00 must be followed by 0x50");
     }
-    WB_ASSIGN_OR_RETURN(CoreSubType st, ReadCoreSubType(r, 0x50));
-    rec.types.push_back(std::move(st));
-  } else {
-    if (lead == 0x4f || lead == 0x60 || lead == 0x5f || lead == 0x5e) {
-      WB_ASSIGN_OR_RETURN(CoreSubType st, ReadCoreSubType(r, lead));
-      rec.types.push_back(std::move(st));
-    } else {
-      return r.ErrorAt(at, absl::StrFormat("invalid core type 0x%02x", lead));
-    }
+    lead = sub;
+  } else if (lead != 0x4e && lead != 0x4f && lead != 0x60 && lead != 0x5f &&
+             lead != 0x5e) {
+    return r.ErrorAt(at, absl::StrFormat("invalid core type 0x%02x", lead));
   }
+  WB_ASSIGN_OR_RETURN(CoreRecType rec, ReadRecGroup(r, lead));
   out.value = std::move(rec);
   return out;
 }
 
 absl::StatusOr<CoreRecType> ReadModuleRecType(ByteReader& r) {
   WB_ASSIGN_OR_RETURN(uint8_t lead, r.ReadByte("core type"));
-  CoreRecType rec;
-  if (lead == 0x4e) {
-    rec.explicit_rec = true;
-    WB_ASSIGN_OR_RETURN(uint32_t n, r.ReadCount("recursion group"));
-    for (uint32_t i = 0; i < n; ++i) {
-      WB_ASSIGN_OR_RETURN(uint8_t sub_lead, r.ReadByte("core sub type"));
-      WB_ASSIGN_OR_RETURN(CoreSubType st, ReadCoreSubType(r, sub_lead));
-      rec.types.push_back(std::move(st));
-    }
-  } else {
-    WB_ASSIGN_OR_RETURN(CoreSubType st, ReadCoreSubType(r, lead));
-    rec.types.push_back(std::move(st));
-  }
-  return rec;
+  return ReadRecGroup(r, lead);
 }
 
 absl::StatusOr<ValType> ReadValType(ByteReader& r) {
