@@ -22,28 +22,40 @@ const RE2& SemverPattern() {
 }  // namespace
 
 bool IsKebabLabel(std::string_view label) {
+  // label ::= fragment ('-' fragment)*; a fragment is all lowercase or all
+  // uppercase letters and digits; only the first must start with a letter.
   if (label.empty()) return false;
   size_t i = 0;
-  while (i <= label.size()) {
+  bool first = true;
+  while (true) {
     size_t end = label.find('-', i);
     if (end == std::string_view::npos) end = label.size();
     std::string_view word = label.substr(i, end - i);
     if (word.empty()) return false;
-    if (IsLower(word[0])) {
-      for (char c : word) {
-        if (!IsLower(c) && !IsDigit(c)) return false;
+    if (first && !IsLower(word[0]) && !IsUpper(word[0])) return false;
+    bool lower = false, upper = false;
+    for (char c : word) {
+      if (IsLower(c)) {
+        lower = true;
+      } else if (IsUpper(c)) {
+        upper = true;
+      } else if (!IsDigit(c)) {
+        return false;
       }
-    } else if (IsUpper(word[0])) {
-      for (char c : word) {
-        if (!IsUpper(c) && !IsDigit(c)) return false;
-      }
-    } else {
-      return false;
     }
-    if (end == label.size()) break;
+    if (lower && upper) return false;
+    if (end == label.size()) return true;
     i = end + 1;
+    first = false;
   }
-  return true;
+}
+
+std::string LowercaseName(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) {
+    if (IsUpper(c)) c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
 }
 
 std::optional<InterfaceName> ParseInterfaceName(std::string_view name) {

@@ -26,10 +26,14 @@ std::optional<InterfaceName> ParseInterfaceName(std::string_view name);
 // reported as pre-0.3.0 encodings.
 std::string CheckExternName(std::string_view name);
 
-// True if `label` is a kebab-case label: words of lowercase letters and
-// digits, or of uppercase letters and digits, joined by '-', each word
-// starting with a letter.
+// True if `label` is a kebab-case label: fragments of lowercase letters and
+// digits, or of uppercase letters and digits, joined by '-'; the first
+// fragment starts with a letter.
 bool IsKebabLabel(std::string_view label);
+
+// Names are unique case-insensitively (`A` conflicts with `a`): the key to
+// compare them by.
+std::string LowercaseName(std::string_view name);
 
 }  // namespace wasi_bridge::binary
 

@@ -126,10 +126,18 @@ std::optional<TypeId> Validator::BuildType(Scope& s, const TypeDef& def) {
   auto opt_val = [&](const std::optional<ValType>& t) {
     return t ? val(*t) : std::optional<TypeId>();
   };
+  // Names in a type: non-empty kebab-case labels, unique ignoring case.
   auto unique = [&](std::vector<std::string_view> names, const char* what) {
-    absl::flat_hash_set<std::string_view> seen;
+    absl::flat_hash_set<std::string> seen;
     for (std::string_view name : names) {
-      if (!seen.insert(name).second) {
+      if (name.empty()) {
+        Error(def.offset, absl::StrFormat("%s name cannot be empty", what));
+        ok = false;
+      } else if (!IsKebabLabel(name)) {
+        Error(def.offset, absl::StrFormat("%s name `%s` is not in kebab case",
+                                          what, name));
+        ok = false;
+      } else if (!seen.insert(LowercaseName(name)).second) {
         Error(def.offset, absl::StrFormat("%s name `%s` conflicts with a "
                                           "previous one",
                                           what, name));
@@ -357,7 +365,7 @@ std::optional<TypeId> Validator::BuildDeclarator(Scope& outer,
         const bool is_import = d.kind == TypeDecl::Kind::kImport;
         CheckName(d.name, d.offset, is_import ? "import" : "export");
         auto& names = is_import ? inner.import_names : inner.export_names;
-        if (!names.insert(d.name.name).second) {
+        if (!names.insert(LowercaseName(d.name.name)).second) {
           Error(d.offset, absl::StrFormat("%s name `%s` conflicts with a "
                                           "previous name",
                                           is_import ? "import" : "export",
@@ -561,8 +569,10 @@ void Validator::AddAlias(Scope& s, const Alias& a) {
   };
   switch (a.target) {
     case Alias::Target::kExport: {
-      if (a.sort.kind == SortKind::kCore) {
-        Error(a.offset, "export aliases must name a component-level sort");
+      // Component instances export component items and core modules.
+      if (a.sort.kind == SortKind::kCore && a.sort.core != CoreSort::kModule) {
+        Error(a.offset, "export aliases of a component instance may name "
+                        "core modules but no other core sort");
         push_placeholder();
         return;
       }

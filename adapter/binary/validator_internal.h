@@ -125,7 +125,8 @@ struct Scope {
   // Component index spaces (arena ids).
   std::vector<TypeId> funcs, values, types, components, instances;
   // Names used by imports and exports (uniqueness).
-  absl::flat_hash_set<std::string_view> import_names, export_names;
+  // Case-folded names of imports and exports (unique ignoring case).
+  absl::flat_hash_set<std::string> import_names, export_names;
   // The type being described (declarators and components).
   TypeNode self;
 };

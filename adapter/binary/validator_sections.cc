@@ -1,5 +1,6 @@
 // The section walk of the validator: modules, instances, imports, exports.
 #include "absl/strings/str_format.h"
+#include "adapter/binary/extern_names.h"
 #include "adapter/binary/validator.h"
 #include "adapter/binary/validator_internal.h"
 
@@ -237,7 +238,7 @@ void Validator::ValidateInstance(Scope& s, const Instance& inst) {
 
 void Validator::ValidateImport(Scope& s, const Import& im) {
   CheckName(im.name, im.offset, "import");
-  if (!s.import_names.insert(im.name.name).second) {
+  if (!s.import_names.insert(LowercaseName(im.name.name)).second) {
     Error(im.offset, absl::StrFormat("import name `%s` conflicts with a "
                                      "previous import",
                                      im.name.name));
@@ -262,7 +263,7 @@ void Validator::ValidateImport(Scope& s, const Import& im) {
 
 void Validator::ValidateExport(Scope& s, const Export& ex) {
   CheckName(ex.name, ex.offset, "export");
-  if (!s.export_names.insert(ex.name.name).second) {
+  if (!s.export_names.insert(LowercaseName(ex.name.name)).second) {
     Error(ex.offset, absl::StrFormat("export name `%s` conflicts with a "
                                      "previous export",
                                      ex.name.name));
