@@ -499,6 +499,7 @@ std::optional<Extern> Validator::ResolveExternDesc(Scope& s,
       if (d.bound == 1) {  // (sub resource): a fresh abstract resource
         TypeNode r;
         r.kind = TKind::kResource;
+        r.abstract_resource = true;
         e.type = arena_.Add(std::move(r));
         return e;
       }

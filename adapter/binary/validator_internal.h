@@ -50,6 +50,7 @@ struct TypeNode {
   std::vector<std::pair<std::string_view, Extern>> imports;  // component
   std::vector<std::pair<std::string_view, Extern>> exports;  // component, instance
   bool local_resource = false;  // defined by a resource type in this component
+  bool abstract_resource = false;  // `(sub resource)`: bound at instantiation
   // Facts computed once at construction.
   bool has_string_or_list = false;  // needs memory to lift/lower
   bool has_borrow = false;
@@ -73,9 +74,17 @@ class TypeArena {
   }
   // Fills has_string_or_list, has_borrow and flat from the members.
   void ComputeFacts(TypeId id);
-  // Structural compatibility: can a value of `actual` be used where
-  // `expected` is required? Resources match any resource (no substitution).
-  bool Compatible(TypeId actual, TypeId expected, int depth = 0) const;
+  // Why `actual` cannot be used where `expected` is required, or "" if it
+  // can. Value types compare structurally; resources by identity (callers
+  // substitute abstract resources first); instances by their expected
+  // exports; functions exactly.
+  // Maps the abstract resources `want` declares (nested instances
+  // included) to the types `have` provides under the same names.
+  void BindAbstract(const Extern& want, const Extern& have,
+                    absl::flat_hash_map<TypeId, TypeId>& bind,
+                    int depth = 0) const;
+  // May add nodes (binding a component type's imported resources).
+  std::string Mismatch(TypeId actual, TypeId expected, int depth = 0);
   std::string Describe(TypeId id) const;
   // `id` with every type in `subst` replaced, rebuilding (and memoizing in
   // `subst`) only the nodes whose children change.

@@ -178,8 +178,12 @@ void Validator::ValidateInstance(Scope& s, const Instance& inst) {
                                          a.name));
     }
   }
-  // Copy: arena_.Add below may grow the arena.
-  const auto imports = arena_.Get(component_type).imports;
+  // Check each import in order, binding the component's imported types to
+  // the arguments' types as they are met: later imports and the exports
+  // then refer to the caller's types, so resource identity (and, for
+  // decoding, type names) survive instantiation.
+  absl::flat_hash_map<TypeId, TypeId> subst;
+  const auto imports = arena_.Get(component_type).imports;  // copy: arena grows
   for (const auto& [name, want] : imports) {
     auto it = args.find(name);
     if (it == args.end()) {
@@ -196,36 +200,27 @@ void Validator::ValidateInstance(Scope& s, const Instance& inst) {
                                          name));
       continue;
     }
-    if (want.kind == ExternKind::kFunc || want.kind == ExternKind::kInstance) {
-      if (!arena_.Compatible(have.type, want.type)) {
-        Error(inst.offset, absl::StrFormat("instantiation argument `%s`: type "
-                                           "mismatch: expected %s, found %s",
-                                           name, arena_.Describe(want.type),
-                                           arena_.Describe(have.type)));
+    if (want.kind == ExternKind::kCoreModule) continue;
+    if (want.kind == ExternKind::kType &&
+        arena_.Get(want.type).abstract_resource) {
+      if (arena_.Get(have.type).kind != TKind::kResource) {
+        Error(inst.offset, absl::StrFormat("type mismatch in import `%s`: "
+                                           "expected resource, found defined "
+                                           "type",
+                                           name));
       }
+      subst[want.type] = have.type;
+      continue;
     }
-  }
-  // The instance's exports mention the component's imported types; replace
-  // them with the types the arguments supplied, so type identity (and with
-  // it `use` relations and resource identity) survives instantiation.
-  absl::flat_hash_map<TypeId, TypeId> subst;
-  for (const auto& [name, want] : imports) {
-    auto it = args.find(name);
-    if (it == args.end() || it->second.kind != want.kind) continue;
-    if (want.kind == ExternKind::kType) {
-      subst[want.type] = it->second.type;
-    } else if (want.kind == ExternKind::kInstance) {
-      const auto wanted = arena_.Get(want.type).exports;
-      const auto& have = arena_.Get(it->second.type).exports;
-      for (const auto& [ename, wex] : wanted) {
-        if (wex.kind != ExternKind::kType) continue;
-        for (const auto& [hname, hex] : have) {
-          if (hname == ename && hex.kind == ExternKind::kType) {
-            subst[wex.type] = hex.type;
-          }
-        }
-      }
+    // The expected item's abstract resources are the argument's.
+    arena_.BindAbstract(want, have, subst);
+    const TypeId expected = arena_.Substitute(want.type, subst);
+    const std::string why = arena_.Mismatch(have.type, expected);
+    if (!why.empty()) {
+      Error(inst.offset, absl::StrFormat("type mismatch in import `%s`: %s",
+                                         name, why));
     }
+    if (want.kind == ExternKind::kType) subst[want.type] = have.type;
   }
   node.exports = arena_.Get(component_type).exports;
   if (!subst.empty()) {
@@ -277,12 +272,10 @@ void Validator::ValidateExport(Scope& s, const Export& ex) {
         Error(ex.offset, absl::StrFormat("export `%s`: ascribed type is of a "
                                          "different kind than the item",
                                          ex.name.name));
-      } else if ((e->kind == ExternKind::kFunc ||
-                  e->kind == ExternKind::kInstance) &&
-                 !arena_.Compatible(e->type, want->type)) {
-        Error(ex.offset, absl::StrFormat("export `%s`: type mismatch with "
-                                         "the ascribed type",
-                                         ex.name.name));
+      } else if (std::string why = arena_.Mismatch(e->type, want->type);
+                 e->kind != ExternKind::kCoreModule && !why.empty()) {
+        Error(ex.offset, absl::StrFormat("type mismatch in export `%s`: %s",
+                                         ex.name.name, why));
       } else if (e->kind != ExternKind::kType) {
         e = want;
       }

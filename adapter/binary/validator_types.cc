@@ -174,58 +174,178 @@ void TypeArena::ComputeFacts(TypeId id) {
   }
 }
 
-bool TypeArena::Compatible(TypeId actual, TypeId expected, int depth) const {
-  if (actual == expected) return true;
-  if (depth > 64) return true;  // deep structures: accept rather than loop
+std::string TypeArena::Mismatch(TypeId actual, TypeId expected, int depth) {
+  if (actual == expected || depth > 64) return "";
+  if (nodes_[actual].kind == TKind::kComponent &&
+      nodes_[expected].kind == TKind::kComponent) {
+    // A component type is universally quantified over the resources it
+    // imports: bind the expected type's to the actual one's by name first.
+    absl::flat_hash_map<TypeId, TypeId> bind;
+    const auto want = nodes_[expected].imports;
+    const auto have = nodes_[actual].imports;
+    for (const auto& [name, w] : want) {
+      for (const auto& [hname, h] : have) {
+        if (hname == name && h.kind == w.kind) BindAbstract(w, h, bind);
+      }
+    }
+    if (!bind.empty()) {
+      const TypeId bound = Substitute(expected, bind);
+      if (bound != expected) return Mismatch(actual, bound, depth + 1);
+    }
+  }
   const TypeNode& x = nodes_[actual];
   const TypeNode& y = nodes_[expected];
-  if (x.kind != y.kind) return false;
-  auto same_opt = [&](std::optional<TypeId> p, std::optional<TypeId> q) {
-    if (p.has_value() != q.has_value()) return false;
-    return !p || Compatible(*p, *q, depth + 1);
+  auto kind_name = [&](const TypeNode& n, TypeId id) {
+    return n.kind == TKind::kPrim ? absl::StrCat("primitive `", Describe(id), "`")
+                                  : Describe(id);
+  };
+  if (x.kind != y.kind) {
+    if (y.kind == TKind::kResource) return "expected resource, found defined type";
+    if (x.kind == TKind::kResource) return "expected defined type, found resource";
+    return absl::StrCat("expected ", kind_name(y, expected), ", found ",
+                        kind_name(x, actual));
+  }
+  auto sub = [&](std::optional<TypeId> p, std::optional<TypeId> q,
+                 const std::string& where) -> std::string {
+    if (!p && !q) return "";
+    if (p.has_value() != q.has_value()) {
+      return absl::StrCat("expected ", where, q ? " type" : " type to not be present",
+                          q ? ", but found none" : "");
+    }
+    std::string m = Mismatch(*p, *q, depth + 1);
+    return m.empty() ? "" : absl::StrCat("type mismatch in ", where, ": ", m);
   };
   switch (x.kind) {
     case TKind::kPrim:
-      return x.prim == y.prim;
+      return x.prim == y.prim ? ""
+                              : absl::StrCat("expected primitive `",
+                                             Describe(expected),
+                                             "` found primitive `",
+                                             Describe(actual), "`");
     case TKind::kResource:
-      return true;  // resource identity needs substitution; not tracked
+      return "resource types are not the same";
     case TKind::kRecord:
     case TKind::kVariant:
     case TKind::kTuple:
-    case TKind::kFunc:
-      if (x.is_async != y.is_async) return false;
-      if (x.members.size() != y.members.size()) return false;
+    case TKind::kFunc: {
+      const char* what = x.kind == TKind::kRecord   ? "fields"
+                         : x.kind == TKind::kTuple  ? "types"
+                         : x.kind == TKind::kFunc   ? "parameters"
+                                                    : "cases";
+      if (x.kind == TKind::kFunc && x.is_async != y.is_async) {
+        return y.is_async ? "expected an async function type"
+                          : "expected a non-async function type";
+      }
+      if (x.members.size() != y.members.size()) {
+        return absl::StrFormat("expected %u %s, found %u", y.members.size(),
+                               what, x.members.size());
+      }
       for (size_t i = 0; i < x.members.size(); ++i) {
-        if (x.members[i].first != y.members[i].first) return false;
-        if (!same_opt(x.members[i].second, y.members[i].second)) return false;
-      }
-      return same_opt(x.a, y.a);
-    case TKind::kFlags:
-    case TKind::kEnum:
-      return x.members.size() == y.members.size() &&
-             std::equal(x.members.begin(), x.members.end(), y.members.begin(),
-                        [](const auto& p, const auto& q) {
-                          return p.first == q.first;
-                        });
-    case TKind::kInstance:
-    case TKind::kComponent:
-      for (const auto& [name, want] : y.exports) {
-        bool found = false;
-        for (const auto& [have_name, have] : x.exports) {
-          if (have_name != name) continue;
-          found = have.kind == want.kind;
-          if (found && want.kind != ExternKind::kCoreModule &&
-              want.kind != ExternKind::kType) {
-            found = Compatible(have.type, want.type, depth + 1);
-          }
-          break;
+        const auto& [xn, xt] = x.members[i];
+        const auto& [yn, yt] = y.members[i];
+        if (xn != yn) {
+          return absl::StrFormat("expected %s name `%s`, found `%s`",
+                                 x.kind == TKind::kVariant ? "case" : "field",
+                                 yn, xn);
         }
-        if (!found) return false;
+        std::string where =
+            x.kind == TKind::kRecord   ? absl::StrFormat("record field `%s`", xn)
+            : x.kind == TKind::kTuple  ? absl::StrFormat("tuple field %u", i)
+            : x.kind == TKind::kFunc   ? absl::StrFormat("parameter `%s`", xn)
+                                       : absl::StrFormat("variant case `%s`", xn);
+        if (x.kind == TKind::kVariant && xt.has_value() != yt.has_value()) {
+          if (yt) {
+            return absl::StrFormat("expected case `%s` to have a type, found "
+                                   "none",
+                                   xn);
+          }
+          return absl::StrFormat("expected case `%s` to have no type", xn);
+        }
+        std::string m = sub(xt, yt, where);
+        if (!m.empty()) return m;
       }
-      return true;
+      return sub(x.a, y.a, "result");
+    }
+    case TKind::kFlags:
+    case TKind::kEnum: {
+      bool same = x.members.size() == y.members.size();
+      for (size_t i = 0; same && i < x.members.size(); ++i) {
+        same = x.members[i].first == y.members[i].first;
+      }
+      return same ? ""
+                  : absl::StrCat("mismatch in ",
+                                 x.kind == TKind::kFlags ? "flags" : "enum",
+                                 " elements");
+    }
+    case TKind::kResult: {
+      std::string m = sub(x.a, y.a, "ok variant");
+      if (!m.empty()) {
+        if (!x.a || !y.a) return y.a ? "expected ok type, but found none"
+                                     : "expected ok type to not be present";
+        return m;
+      }
+      m = sub(x.b, y.b, "err variant");
+      if (!m.empty() && (!x.b || !y.b)) {
+        return y.b ? "expected err type, but found none"
+                   : "expected err type to not be present";
+      }
+      return m;
+    }
+    case TKind::kInstance:
+    case TKind::kComponent: {
+      for (const auto& [name, want] : y.exports) {
+        const Extern* have = nullptr;
+        for (const auto& [hname, h] : x.exports) {
+          if (hname == name) have = &h;
+        }
+        if (!have) return absl::StrFormat("missing expected export `%s`", name);
+        if (have->kind != want.kind) {
+          return absl::StrFormat("type mismatch in export `%s`: different "
+                                 "kinds of item",
+                                 name);
+        }
+        if (want.kind == ExternKind::kCoreModule) continue;
+        std::string m = Mismatch(have->type, want.type, depth + 1);
+        if (!m.empty()) {
+          return absl::StrFormat("type mismatch in export `%s`: %s", name, m);
+        }
+      }
+      if (x.kind == TKind::kComponent) {
+        // A component may be used where one importing more is expected,
+        // not one importing less.
+        for (const auto& [name, need] : x.imports) {
+          bool found = false;
+          for (const auto& [wname, w] : y.imports) found |= wname == name;
+          if (!found) {
+            return absl::StrFormat("missing expected import `%s`", name);
+          }
+        }
+      }
+      return "";
+    }
+    case TKind::kList:
+      if (x.fixed != y.fixed || x.count != y.count) {
+        return "mismatch in fixed-length list size";
+      }
+      return sub(x.a, y.a, "list element");
     default:
-      return x.count == y.count && x.fixed == y.fixed && same_opt(x.a, y.a) &&
-             same_opt(x.b, y.b);
+      return absl::StrCat(sub(x.a, y.a, "element"), sub(x.b, y.b, "element"));
+  }
+}
+
+void TypeArena::BindAbstract(const Extern& want, const Extern& have,
+                             absl::flat_hash_map<TypeId, TypeId>& bind,
+                             int depth) const {
+  if (depth > 64 || want.kind != have.kind) return;
+  if (want.kind == ExternKind::kType) {
+    if (nodes_[want.type].abstract_resource) bind[want.type] = have.type;
+    return;
+  }
+  if (want.kind != ExternKind::kInstance) return;
+  for (const auto& [name, w] : nodes_[want.type].exports) {
+    for (const auto& [hname, h] : nodes_[have.type].exports) {
+      if (hname == name) BindAbstract(w, h, bind, depth + 1);
+    }
   }
 }
 
