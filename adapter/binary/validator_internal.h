@@ -79,10 +79,11 @@ class TypeArena {
   // substitute abstract resources first); instances by their expected
   // exports; functions exactly.
   // Maps the abstract resources `want` declares (nested instances
-  // included) to the types `have` provides under the same names.
+  // included) to the types `have` provides under the same names; with
+  // `all_types`, every type export (so identity survives instantiation).
   void BindAbstract(const Extern& want, const Extern& have,
                     absl::flat_hash_map<TypeId, TypeId>& bind,
-                    int depth = 0) const;
+                    bool all_types = false, int depth = 0) const;
   // May add nodes (binding a component type's imported resources).
   std::string Mismatch(TypeId actual, TypeId expected, int depth = 0);
   std::string Describe(TypeId id) const;

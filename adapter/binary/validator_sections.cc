@@ -220,7 +220,9 @@ void Validator::ValidateInstance(Scope& s, const Instance& inst) {
       Error(inst.offset, absl::StrFormat("type mismatch in import `%s`: %s",
                                          name, why));
     }
-    if (want.kind == ExternKind::kType) subst[want.type] = have.type;
+    // Checked: now let the component's view of the item be the argument
+    // itself, so its exports mention the caller's types.
+    arena_.BindAbstract(want, have, subst, /*all_types=*/true);
   }
   node.exports = arena_.Get(component_type).exports;
   if (!subst.empty()) {

@@ -335,16 +335,18 @@ std::string TypeArena::Mismatch(TypeId actual, TypeId expected, int depth) {
 
 void TypeArena::BindAbstract(const Extern& want, const Extern& have,
                              absl::flat_hash_map<TypeId, TypeId>& bind,
-                             int depth) const {
+                             bool all_types, int depth) const {
   if (depth > 64 || want.kind != have.kind) return;
   if (want.kind == ExternKind::kType) {
-    if (nodes_[want.type].abstract_resource) bind[want.type] = have.type;
+    if (all_types || nodes_[want.type].abstract_resource) {
+      bind[want.type] = have.type;
+    }
     return;
   }
   if (want.kind != ExternKind::kInstance) return;
   for (const auto& [name, w] : nodes_[want.type].exports) {
     for (const auto& [hname, h] : nodes_[have.type].exports) {
-      if (hname == name) BindAbstract(w, h, bind, depth + 1);
+      if (hname == name) BindAbstract(w, h, bind, all_types, depth + 1);
     }
   }
 }
