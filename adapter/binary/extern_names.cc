@@ -86,11 +86,16 @@ std::string CheckExternName(std::string_view name) {
            "marks async functions in their type";
   }
   if (auto iface = ParseInterfaceName(name)) {
-    // Nested package paths (🪺) are not accepted.
-    if (!IsKebabLabel(iface->ns) || !IsKebabLabel(iface->package) ||
+    // Namespaces and packages are lowercase labels; nested package paths
+    // (🪺) are not accepted.
+    auto lower = [](std::string_view l) {
+      return IsKebabLabel(l) && LowercaseName(l) == l;
+    };
+    if (!lower(iface->ns) || !lower(iface->package) ||
         !IsKebabLabel(iface->interface)) {
-      return "interface names must be `namespace:package/interface`, each "
-             "part a kebab-case label";
+      return "is not a valid extern name: interface names are "
+             "`namespace:package/interface`, kebab-case labels with a "
+             "lowercase namespace and package";
     }
     if (name.find('@') != std::string_view::npos &&
         !RE2::FullMatch(re2::StringPiece(iface->version.data(), iface->version.size()),
@@ -116,7 +121,9 @@ std::string CheckExternName(std::string_view name) {
     }
     return "";
   }
-  if (!IsKebabLabel(label)) return "not a kebab-case name";
+  if (!IsKebabLabel(label)) {
+    return "`" + std::string(label) + "` is not in kebab case";
+  }
   return "";
 }
 

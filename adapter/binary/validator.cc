@@ -331,6 +331,11 @@ std::optional<TypeId> Validator::BuildType(Scope& s, const TypeDef& def) {
   if (!ok) return std::nullopt;
   const TypeId id = arena_.Add(std::move(n));
   arena_.ComputeFacts(id);
+  if (arena_.IsValueType(id) && arena_.Get(id).size >= kMaxValueSize) {
+    Error(def.offset, "type exceeds maximum byte size (elem_size must be "
+                      "below 2^28)");
+    return std::nullopt;
+  }
   return id;
 }
 
@@ -410,6 +415,19 @@ std::optional<CoreTypeEntry> Validator::BuildCoreType(Scope& s,
     }
     return local_types[d.type_index];
   };
+  absl::flat_hash_set<std::string> import_names;
+  absl::flat_hash_set<std::string_view> export_names;
+  auto check_limits = [&](const CoreExternDesc& desc) {
+    const bool wide = (desc.limits.flags & 0x04) != 0;
+    const uint64_t max_pages = wide ? (uint64_t{1} << 48) : 65536;
+    if (desc.kind == 0x02 && (desc.limits.min > max_pages ||
+                              ((desc.limits.flags & 1) &&
+                               desc.limits.max > max_pages))) {
+      Error(t.offset, absl::StrFormat("module type: memory size must be at "
+                                      "most %u pages",
+                                      max_pages));
+    }
+  };
   for (const CoreModuleDecl& d : mt.decls) {
     switch (d.kind) {
       case CoreModuleDecl::Kind::kType: {
@@ -433,11 +451,26 @@ std::optional<CoreTypeEntry> Validator::BuildCoreType(Scope& s,
         break;
       }
       case CoreModuleDecl::Kind::kImport:
+        if (!import_names
+                 .insert(absl::StrCat(std::string(d.import.module), ":",
+                                      std::string(d.import.field)))
+                 .second) {
+          Error(t.offset, absl::StrFormat("module type: duplicate import name "
+                                          "`%s:%s`",
+                                          d.import.module, d.import.field));
+        }
+        check_limits(d.import.desc);
         shape->imports.push_back({d.import.module, d.import.field,
                                   static_cast<CoreSort>(d.import.desc.kind),
                                   sig_of(d.import.desc)});
         break;
       case CoreModuleDecl::Kind::kExport:
+        if (!export_names.insert(d.export_name).second) {
+          Error(t.offset, absl::StrFormat("module type: export name `%s` "
+                                          "already defined",
+                                          d.export_name));
+        }
+        check_limits(d.export_desc);
         shape->exports.push_back({"", d.export_name,
                                   static_cast<CoreSort>(d.export_desc.kind),
                                   sig_of(d.export_desc)});

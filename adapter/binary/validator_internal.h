@@ -55,7 +55,13 @@ struct TypeNode {
   bool has_string_or_list = false;  // needs memory to lift/lower
   bool has_borrow = false;
   std::vector<uint8_t> flat;  // flattened core types, capped at kFlatCap
+  // Canonical ABI layout, saturating at kSizeCap so huge types cannot wrap.
+  uint64_t size = 0;
+  uint32_t align = 1;
 };
+
+inline constexpr uint64_t kSizeCap = uint64_t{1} << 40;
+inline constexpr uint64_t kMaxValueSize = uint64_t{1} << 28;  // elem_size < 2^28
 
 inline constexpr size_t kFlatCap = 17;  // one more than MAX_FLAT_PARAMS
 
@@ -72,8 +78,10 @@ class TypeArena {
   bool IsValueType(TypeId id) const {
     return nodes_[id].kind <= TKind::kMap;
   }
-  // Fills has_string_or_list, has_borrow and flat from the members.
+  // Fills has_string_or_list, has_borrow, flat, size and align from the
+  // members.
   void ComputeFacts(TypeId id);
+  void ComputeLayout(TypeNode& n) const;
   // Why `actual` cannot be used where `expected` is required, or "" if it
   // can. Value types compare structurally; resources by identity (callers
   // substitute abstract resources first); instances by their expected

@@ -1,4 +1,5 @@
 // The section walk of the validator: modules, instances, imports, exports.
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "adapter/binary/extern_names.h"
 #include "adapter/binary/validator.h"
@@ -45,6 +46,17 @@ void Validator::ValidateCoreModule(Scope& s, const CoreModuleSection& m,
     errors_.push_back({offset, "core module: " + msg});
     s.core_modules.push_back(std::make_shared<CoreModuleShape>());
     return;
+  }
+  absl::flat_hash_set<std::string> import_names;
+  for (const auto& im : info->imports) {
+    // Two-level names mangle to one `module:field` name in components.
+    const std::string key =
+        absl::StrCat(std::string(im.module), ":", std::string(im.field));
+    if (!import_names.insert(key).second) {
+      errors_.push_back({offset, absl::StrFormat("core module: duplicate "
+                                                 "import name `%s`",
+                                                 key)});
+    }
   }
   if (options_.core_modules) {
     ValidateCoreModuleBody(m.bytes, offset, errors_,
@@ -150,6 +162,7 @@ void Validator::ValidateInstance(Scope& s, const Instance& inst) {
   if (!inst.is_instantiate) {
     absl::flat_hash_set<std::string_view> names;
     for (const InlineExport& e : inst.exports) {
+      CheckName(e.name, inst.offset, "instance export");
       auto ext = ExternOfSortIndex(s, e.item, inst.offset);
       if (!names.insert(e.name.name).second) {
         Error(inst.offset, absl::StrFormat("instance export name `%s` "

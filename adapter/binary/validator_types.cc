@@ -1,4 +1,6 @@
 // The validator's type arena: flattening facts, compatibility, printing.
+#include <tuple>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "adapter/binary/validator_internal.h"
@@ -20,6 +22,32 @@ size_t PrimSlot(PrimValType p) {
     if (kPrims[i] == p) return i;
   }
   return 0;
+}
+
+// elem_size and alignment of a primitive (CanonicalABI.md).
+std::pair<uint64_t, uint32_t> PrimLayout(PrimValType p) {
+  switch (p) {
+    case PrimValType::kBool:
+    case PrimValType::kS8:
+    case PrimValType::kU8: return {1, 1};
+    case PrimValType::kS16:
+    case PrimValType::kU16: return {2, 2};
+    case PrimValType::kS64:
+    case PrimValType::kU64:
+    case PrimValType::kF64: return {8, 8};
+    case PrimValType::kString: return {8, 4};
+    default: return {4, 4};
+  }
+}
+
+uint64_t AlignTo(uint64_t x, uint32_t a) { return (x + a - 1) / a * a; }
+uint64_t Cap(uint64_t x) { return x > kSizeCap ? kSizeCap : x; }
+
+// The discriminant's layout for a variant of `cases` cases.
+std::pair<uint64_t, uint32_t> DiscriminantLayout(size_t cases) {
+  if (cases <= (1u << 8)) return {1, 1};
+  if (cases <= (1u << 16)) return {2, 2};
+  return {4, 4};
 }
 
 std::vector<uint8_t> FlattenPrim(PrimValType p) {
@@ -80,12 +108,87 @@ TypeArena::TypeArena() {
     n.prim = p;
     n.has_string_or_list = p == PrimValType::kString;
     n.flat = FlattenPrim(p);
+    std::tie(n.size, n.align) = PrimLayout(p);
     Add(std::move(n));
   }
 }
 
 TypeId TypeArena::Prim(PrimValType p) const {
   return static_cast<TypeId>(PrimSlot(p));
+}
+
+void TypeArena::ComputeLayout(TypeNode& n) const {
+  auto layout = [&](std::optional<TypeId> t) {
+    return t ? std::pair<uint64_t, uint32_t>{nodes_[*t].size, nodes_[*t].align}
+             : std::pair<uint64_t, uint32_t>{0, 1};
+  };
+  switch (n.kind) {
+    case TKind::kRecord:
+    case TKind::kTuple: {
+      uint64_t size = 0;
+      uint32_t align = 1;
+      for (const auto& [name, m] : n.members) {
+        const auto [s, a] = layout(m);
+        size = Cap(AlignTo(size, a) + s);
+        align = std::max(align, a);
+      }
+      n.size = Cap(AlignTo(size, align));
+      n.align = align;
+      return;
+    }
+    case TKind::kVariant:
+    case TKind::kOption:
+    case TKind::kResult:
+    case TKind::kEnum: {
+      std::vector<std::optional<TypeId>> cases;
+      if (n.kind == TKind::kOption) {
+        cases = {std::nullopt, n.a};
+      } else if (n.kind == TKind::kResult) {
+        cases = {n.a, n.b};
+      } else {
+        for (const auto& [name, m] : n.members) cases.push_back(m);
+      }
+      auto [size, align] = DiscriminantLayout(cases.size());
+      uint64_t payload = 0;
+      uint32_t payload_align = 1;
+      for (const auto& c : cases) {
+        const auto [s, a] = layout(c);
+        payload = std::max(payload, s);
+        payload_align = std::max(payload_align, a);
+      }
+      align = std::max(align, payload_align);
+      n.size = Cap(AlignTo(AlignTo(size, payload_align) + payload, align));
+      n.align = align;
+      return;
+    }
+    case TKind::kFlags:
+      n.size = n.count <= 8 ? 1 : n.count <= 16 ? 2 : 4 * ((n.count + 31) / 32);
+      n.align = n.count <= 8 ? 1 : n.count <= 16 ? 2 : 4;
+      return;
+    case TKind::kList:
+      if (n.fixed) {
+        const auto [s, a] = layout(n.a);
+        n.size = s == 0 ? 0 : (n.count > kSizeCap / s ? kSizeCap : Cap(s * n.count));
+        n.align = a;
+      } else {
+        n.size = 8;
+        n.align = 4;
+      }
+      return;
+    case TKind::kMap:
+      n.size = 8;
+      n.align = 4;
+      return;
+    case TKind::kOwn:
+    case TKind::kBorrow:
+    case TKind::kStream:
+    case TKind::kFuture:
+      n.size = 4;
+      n.align = 4;
+      return;
+    default:
+      return;
+  }
 }
 
 void TypeArena::ComputeFacts(TypeId id) {
@@ -100,6 +203,7 @@ void TypeArena::ComputeFacts(TypeId id) {
     n.has_borrow |= c->has_borrow;
   };
   n.flat.clear();
+  ComputeLayout(n);
   switch (n.kind) {
     case TKind::kRecord:
     case TKind::kTuple:
