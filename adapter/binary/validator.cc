@@ -331,7 +331,7 @@ std::optional<TypeId> Validator::BuildType(Scope& s, const TypeDef& def) {
   if (!ok) return std::nullopt;
   const TypeId id = arena_.Add(std::move(n));
   arena_.ComputeFacts(id);
-  if (arena_.IsValueType(id) && arena_.Get(id).size >= kMaxValueSize) {
+  if (arena_.IsValueType(id) && arena_.Get(id).size64 >= kMaxValueSize) {
     Error(def.offset, "type exceeds maximum byte size (elem_size must be "
                       "below 2^28)");
     return std::nullopt;
@@ -378,6 +378,7 @@ std::optional<TypeId> Validator::BuildDeclarator(Scope& outer,
         }
         auto e = ResolveExternDesc(inner, d.desc, d.offset);
         if (!e) break;
+        if (e->kind == ExternKind::kInstance) e->type = arena_.Freshen(e->type);
         PushExtern(inner, *e);
         (is_import ? inner.self.imports : inner.self.exports)
             .push_back({d.name.name, *e});
@@ -700,6 +701,13 @@ void Validator::AddAlias(Scope& s, const Alias& a) {
         s.core_modules.push_back(target->core_modules[a.outer_index]);
       } else if (a.sort.kind == SortKind::kType) {
         const TypeId t = target->types[a.outer_index];
+        // A nested component may not capture its parent's resources.
+        const TypeNode& tn = arena_.Get(t);
+        if (target != &s && !s.is_declarator &&
+            (tn.kind == TKind::kResource || tn.has_resource)) {
+          Error(a.offset, "outer alias of a type that transitively refers to "
+                          "resources is not allowed in a nested component");
+        }
         if (target != &s && arena_.Get(t).kind == TKind::kResource &&
             s.is_declarator && target->is_declarator == false) {
           // Outer aliases of resources are allowed from the enclosing

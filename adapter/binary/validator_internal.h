@@ -58,6 +58,9 @@ struct TypeNode {
   // Canonical ABI layout, saturating at kSizeCap so huge types cannot wrap.
   uint64_t size = 0;
   uint32_t align = 1;
+  uint64_t size64 = 0;  // the same with 64-bit pointers
+  uint32_t align64 = 1;
+  bool has_resource = false;  // mentions a resource (own, borrow)
 };
 
 inline constexpr uint64_t kSizeCap = uint64_t{1} << 40;
@@ -82,6 +85,7 @@ class TypeArena {
   // members.
   void ComputeFacts(TypeId id);
   void ComputeLayout(TypeNode& n) const;
+  void ComputeLayoutFor(TypeNode& n, bool wide) const;
   // Why `actual` cannot be used where `expected` is required, or "" if it
   // can. Value types compare structurally; resources by identity (callers
   // substitute abstract resources first); instances by their expected
@@ -92,6 +96,10 @@ class TypeArena {
   void BindAbstract(const Extern& want, const Extern& have,
                     absl::flat_hash_map<TypeId, TypeId>& bind,
                     bool all_types = false, int depth = 0) const;
+  // `id` with fresh identities for the abstract resources it exports: each
+  // import of a type with `(sub resource)` declarations gets its own.
+  TypeId Freshen(TypeId id);
+  void CollectAbstract(TypeId id, std::vector<TypeId>& out, int depth = 0) const;
   // May add nodes (binding a component type's imported resources).
   std::string Mismatch(TypeId actual, TypeId expected, int depth = 0);
   std::string Describe(TypeId id) const;

@@ -215,7 +215,7 @@ void Validator::ValidateInstance(Scope& s, const Instance& inst) {
     }
     if (want.kind == ExternKind::kCoreModule) continue;
     if (want.kind == ExternKind::kType &&
-        arena_.Get(want.type).abstract_resource) {
+        arena_.Get(want.type).abstract_resource && !subst.contains(want.type)) {
       if (arena_.Get(have.type).kind != TKind::kResource) {
         Error(inst.offset, absl::StrFormat("type mismatch in import `%s`: "
                                            "expected resource, found defined "
@@ -267,6 +267,7 @@ void Validator::ValidateImport(Scope& s, const Import& im) {
     PushExtern(s, placeholder);
     return;
   }
+  if (e->kind == ExternKind::kInstance) e->type = arena_.Freshen(e->type);
   PushExtern(s, *e);
   s.self.imports.push_back({im.name.name, *e});
 }

@@ -1,4 +1,5 @@
 // The validator's type arena: flattening facts, compatibility, printing.
+#include <algorithm>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -109,6 +110,8 @@ TypeArena::TypeArena() {
     n.has_string_or_list = p == PrimValType::kString;
     n.flat = FlattenPrim(p);
     std::tie(n.size, n.align) = PrimLayout(p);
+    n.size64 = p == PrimValType::kString ? 16 : n.size;
+    n.align64 = p == PrimValType::kString ? 8 : n.align;
     Add(std::move(n));
   }
 }
@@ -118,9 +121,20 @@ TypeId TypeArena::Prim(PrimValType p) const {
 }
 
 void TypeArena::ComputeLayout(TypeNode& n) const {
+  ComputeLayoutFor(n, /*wide=*/false);
+  ComputeLayoutFor(n, /*wide=*/true);
+}
+
+// `wide`: with 64-bit pointers (memory64), where strings and lists take 16
+// bytes; the spec bounds elem_size under that layout.
+void TypeArena::ComputeLayoutFor(TypeNode& n, bool wide) const {
+  uint64_t& out_size = wide ? n.size64 : n.size;
+  uint32_t& out_align = wide ? n.align64 : n.align;
   auto layout = [&](std::optional<TypeId> t) {
-    return t ? std::pair<uint64_t, uint32_t>{nodes_[*t].size, nodes_[*t].align}
-             : std::pair<uint64_t, uint32_t>{0, 1};
+    if (!t) return std::pair<uint64_t, uint32_t>{0, 1};
+    const TypeNode& c = nodes_[*t];
+    return wide ? std::pair<uint64_t, uint32_t>{c.size64, c.align64}
+                : std::pair<uint64_t, uint32_t>{c.size, c.align};
   };
   switch (n.kind) {
     case TKind::kRecord:
@@ -132,8 +146,8 @@ void TypeArena::ComputeLayout(TypeNode& n) const {
         size = Cap(AlignTo(size, a) + s);
         align = std::max(align, a);
       }
-      n.size = Cap(AlignTo(size, align));
-      n.align = align;
+      out_size = Cap(AlignTo(size, align));
+      out_align = align;
       return;
     }
     case TKind::kVariant:
@@ -157,34 +171,34 @@ void TypeArena::ComputeLayout(TypeNode& n) const {
         payload_align = std::max(payload_align, a);
       }
       align = std::max(align, payload_align);
-      n.size = Cap(AlignTo(AlignTo(size, payload_align) + payload, align));
-      n.align = align;
+      out_size = Cap(AlignTo(AlignTo(size, payload_align) + payload, align));
+      out_align = align;
       return;
     }
     case TKind::kFlags:
-      n.size = n.count <= 8 ? 1 : n.count <= 16 ? 2 : 4 * ((n.count + 31) / 32);
-      n.align = n.count <= 8 ? 1 : n.count <= 16 ? 2 : 4;
+      out_size = n.count <= 8 ? 1 : n.count <= 16 ? 2 : 4 * ((n.count + 31) / 32);
+      out_align = n.count <= 8 ? 1 : n.count <= 16 ? 2 : 4;
       return;
     case TKind::kList:
       if (n.fixed) {
         const auto [s, a] = layout(n.a);
-        n.size = s == 0 ? 0 : (n.count > kSizeCap / s ? kSizeCap : Cap(s * n.count));
-        n.align = a;
+        out_size = s == 0 ? 0 : (n.count > kSizeCap / s ? kSizeCap : Cap(s * n.count));
+        out_align = a;
       } else {
-        n.size = 8;
-        n.align = 4;
+        out_size = wide ? 16 : 8;
+        out_align = wide ? 8 : 4;
       }
       return;
     case TKind::kMap:
-      n.size = 8;
-      n.align = 4;
+      out_size = wide ? 16 : 8;
+      out_align = wide ? 8 : 4;
       return;
     case TKind::kOwn:
     case TKind::kBorrow:
     case TKind::kStream:
     case TKind::kFuture:
-      n.size = 4;
-      n.align = 4;
+      out_size = 4;
+      out_align = 4;
       return;
     default:
       return;
@@ -201,6 +215,7 @@ void TypeArena::ComputeFacts(TypeId id) {
     if (!c) return;
     n.has_string_or_list |= c->has_string_or_list;
     n.has_borrow |= c->has_borrow;
+    n.has_resource |= c->has_resource || c->kind == TKind::kResource;
   };
   n.flat.clear();
   ComputeLayout(n);
@@ -266,9 +281,13 @@ void TypeArena::ComputeFacts(TypeId id) {
       break;
     case TKind::kBorrow:
       n.has_borrow = true;
+      n.has_resource = true;
       n.flat = {kI32};
       break;
     case TKind::kOwn:
+      n.has_resource = true;
+      n.flat = {kI32};
+      break;
     case TKind::kStream:
     case TKind::kFuture:
       n.flat = {kI32};
@@ -443,7 +462,7 @@ void TypeArena::BindAbstract(const Extern& want, const Extern& have,
   if (depth > 64 || want.kind != have.kind) return;
   if (want.kind == ExternKind::kType) {
     if (all_types || nodes_[want.type].abstract_resource) {
-      bind[want.type] = have.type;
+      bind.try_emplace(want.type, have.type);  // the first binding stands
     }
     return;
   }
@@ -453,6 +472,31 @@ void TypeArena::BindAbstract(const Extern& want, const Extern& have,
       if (hname == name) BindAbstract(w, h, bind, all_types, depth + 1);
     }
   }
+}
+
+void TypeArena::CollectAbstract(TypeId id, std::vector<TypeId>& out,
+                                int depth) const {
+  if (depth > 64) return;
+  const TypeNode& n = nodes_[id];
+  if (n.abstract_resource) {
+    if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+    return;
+  }
+  if (n.kind != TKind::kInstance && n.kind != TKind::kComponent) return;
+  for (const auto& [name, e] : n.exports) {
+    if (e.kind == ExternKind::kType || e.kind == ExternKind::kInstance) {
+      CollectAbstract(e.type, out, depth + 1);
+    }
+  }
+}
+
+TypeId TypeArena::Freshen(TypeId id) {
+  std::vector<TypeId> abstract;
+  CollectAbstract(id, abstract);
+  if (abstract.empty()) return id;
+  absl::flat_hash_map<TypeId, TypeId> fresh;
+  for (TypeId r : abstract) fresh[r] = Add(nodes_[r]);  // a new identity
+  return Substitute(id, fresh);
 }
 
 TypeId TypeArena::Substitute(TypeId id,
