@@ -386,6 +386,7 @@ std::optional<TypeId> Validator::BuildDeclarator(Scope& outer,
       }
     }
   }
+  inner.self.declared_resources = std::move(inner.declared_resources);
   return arena_.Add(std::move(inner.self));
 }
 
@@ -535,6 +536,7 @@ std::optional<Extern> Validator::ResolveExternDesc(Scope& s,
         r.kind = TKind::kResource;
         r.abstract_resource = true;
         e.type = arena_.Add(std::move(r));
+        s.declared_resources.push_back(e.type);
         return e;
       }
       if (d.index >= s.types.size()) {

@@ -51,6 +51,9 @@ struct TypeNode {
   std::vector<std::pair<std::string_view, Extern>> exports;  // component, instance
   bool local_resource = false;  // defined by a resource type in this component
   bool abstract_resource = false;  // `(sub resource)`: bound at instantiation
+  // Instance/component types: the abstract resources their own
+  // `(sub resource)` declarations introduced (made fresh per import).
+  std::vector<TypeId> declared_resources;
   // Facts computed once at construction.
   bool has_string_or_list = false;  // needs memory to lift/lower
   bool has_borrow = false;
@@ -155,6 +158,8 @@ struct Scope {
   absl::flat_hash_set<std::string> import_names, export_names;
   // The type being described (declarators and components).
   TypeNode self;
+  // Abstract resources declared in this scope by `(sub resource)`.
+  std::vector<TypeId> declared_resources;
 };
 
 class Validator {

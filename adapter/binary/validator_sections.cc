@@ -227,7 +227,9 @@ void Validator::ValidateInstance(Scope& s, const Instance& inst) {
     }
     // The expected item's abstract resources are the argument's.
     arena_.BindAbstract(want, have, subst);
-    const TypeId expected = arena_.Substitute(want.type, subst);
+    // Substitute memoizes into its map: keep the bindings clean.
+    auto memo = subst;
+    const TypeId expected = arena_.Substitute(want.type, memo);
     const std::string why = arena_.Mismatch(have.type, expected);
     if (!why.empty()) {
       Error(inst.offset, absl::StrFormat("type mismatch in import `%s`: %s",

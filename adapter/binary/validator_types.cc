@@ -478,15 +478,11 @@ void TypeArena::CollectAbstract(TypeId id, std::vector<TypeId>& out,
                                 int depth) const {
   if (depth > 64) return;
   const TypeNode& n = nodes_[id];
-  if (n.abstract_resource) {
-    if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
-    return;
+  for (TypeId r : n.declared_resources) {
+    if (std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
   }
-  if (n.kind != TKind::kInstance && n.kind != TKind::kComponent) return;
   for (const auto& [name, e] : n.exports) {
-    if (e.kind == ExternKind::kType || e.kind == ExternKind::kInstance) {
-      CollectAbstract(e.type, out, depth + 1);
-    }
+    if (e.kind == ExternKind::kInstance) CollectAbstract(e.type, out, depth + 1);
   }
 }
 
