@@ -160,6 +160,9 @@ struct Scope {
   TypeNode self;
   // Abstract resources declared in this scope by `(sub resource)`.
   std::vector<TypeId> declared_resources;
+  // Types this component imported, and those it imported or exported: what
+  // the types of its imports and exports may mention (external visibility).
+  absl::flat_hash_set<TypeId> imported_types, visible_types;
 };
 
 class Validator {
@@ -202,6 +205,14 @@ class Validator {
   std::optional<Extern> ExternOfSortIndex(Scope& s, const SortIndex& si,
                                           uint32_t offset);
   bool CheckName(const ExternName& n, uint32_t offset, const char* what);
+  // True if every nominal type `t` mentions is in `named` (Explainer.md
+  // "external visibility of types"); instance types add their own exports.
+  bool AllNamed(TypeId t, const absl::flat_hash_set<TypeId>& named,
+                int depth = 0);
+  void AddInstanceTypes(TypeId instance, absl::flat_hash_set<TypeId>& out,
+                        int depth = 0);
+  bool AllNamedMembers(TypeId t, const absl::flat_hash_set<TypeId>& named,
+                       int depth = 0);
 
   const ValidateOptions& options_;
   TypeArena arena_;

@@ -248,6 +248,62 @@ void Validator::ValidateInstance(Scope& s, const Instance& inst) {
   s.instances.push_back(arena_.Add(std::move(node)));
 }
 
+void Validator::AddInstanceTypes(TypeId instance,
+                                 absl::flat_hash_set<TypeId>& out,
+                                 int depth) {
+  if (depth > 64) return;
+  for (const auto& [name, e] : arena_.Get(instance).exports) {
+    if (e.kind == ExternKind::kType) out.insert(e.type);
+    if (e.kind == ExternKind::kInstance) AddInstanceTypes(e.type, out, depth + 1);
+  }
+}
+
+bool Validator::AllNamed(TypeId t, const absl::flat_hash_set<TypeId>& named,
+                         int depth) {
+  if (depth > 64) return true;
+  const TypeNode& n = arena_.Get(t);
+  switch (n.kind) {
+    case TKind::kRecord:
+    case TKind::kVariant:
+    case TKind::kEnum:
+    case TKind::kFlags:
+    case TKind::kResource:
+      return named.contains(t);
+    case TKind::kOwn:
+    case TKind::kBorrow:
+      return !n.a || named.contains(*n.a);
+    case TKind::kInstance: {
+      absl::flat_hash_set<TypeId> inner = named;
+      for (const auto& [name, e] : n.exports) {
+        if (e.kind == ExternKind::kType) {
+          inner.insert(e.type);
+        } else if (e.kind != ExternKind::kCoreModule &&
+                   !AllNamed(e.type, inner, depth + 1)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    case TKind::kComponent:
+      return true;  // a component type is self-contained
+    default:
+      return AllNamedMembers(t, named, depth);
+  }
+}
+
+// The members of `t` (not `t` itself) are all named.
+bool Validator::AllNamedMembers(TypeId t,
+                                const absl::flat_hash_set<TypeId>& named,
+                                int depth) {
+  const TypeNode n = arena_.Get(t);  // copy: recursion may grow the arena
+  for (const auto& [name, m] : n.members) {
+    if (m && !AllNamed(*m, named, depth + 1)) return false;
+  }
+  if (n.a && !AllNamed(*n.a, named, depth + 1)) return false;
+  if (n.b && !AllNamed(*n.b, named, depth + 1)) return false;
+  return true;
+}
+
 void Validator::ValidateImport(Scope& s, const Import& im) {
   CheckName(im.name, im.offset, "import");
   if (!s.import_names.insert(LowercaseName(im.name.name)).second) {
@@ -270,6 +326,22 @@ void Validator::ValidateImport(Scope& s, const Import& im) {
     return;
   }
   if (e->kind == ExternKind::kInstance) e->type = arena_.Freshen(e->type);
+  if (e->kind == ExternKind::kType) {
+    s.imported_types.insert(e->type);
+    s.visible_types.insert(e->type);
+  } else if (e->kind != ExternKind::kCoreModule &&
+             !AllNamed(e->type, s.imported_types)) {
+    Error(im.offset, absl::StrFormat("import `%s`: %s not valid to be used "
+                                     "as import (it mentions a type that is "
+                                     "not imported)",
+                                     im.name.name,
+                                     e->kind == ExternKind::kFunc ? "func"
+                                                                  : "instance"));
+  }
+  if (e->kind == ExternKind::kInstance) {
+    AddInstanceTypes(e->type, s.imported_types);
+    AddInstanceTypes(e->type, s.visible_types);
+  }
   PushExtern(s, *e);
   s.self.imports.push_back({im.name.name, *e});
 }
@@ -297,6 +369,29 @@ void Validator::ValidateExport(Scope& s, const Export& ex) {
       } else if (e->kind != ExternKind::kType) {
         e = want;
       }
+    }
+  }
+  if (e->kind != ExternKind::kCoreModule) {
+    // A type export names its type; anything else may only mention types
+    // the component imports or exports.
+    const TypeNode& tn = arena_.Get(e->type);
+    const bool ok = e->kind == ExternKind::kType
+                        ? (tn.kind == TKind::kResource ||
+                           AllNamedMembers(e->type, s.visible_types))
+                        : AllNamed(e->type, s.visible_types);
+    if (!ok) {
+      Error(ex.offset, absl::StrFormat("export `%s`: %s not valid to be used "
+                                       "as export (it mentions a type that is "
+                                       "not exported or imported)",
+                                       ex.name.name,
+                                       e->kind == ExternKind::kFunc   ? "func"
+                                       : e->kind == ExternKind::kType ? "type"
+                                                                      : "instance"));
+    }
+    if (e->kind == ExternKind::kType) s.visible_types.insert(e->type);
+    // Exporting an instance names the types it exports.
+    if (e->kind == ExternKind::kInstance) {
+      AddInstanceTypes(e->type, s.visible_types);
     }
   }
   PushExtern(s, *e);
