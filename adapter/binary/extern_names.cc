@@ -58,6 +58,16 @@ std::string LowercaseName(std::string_view name) {
   return out;
 }
 
+std::string UniquenessKey(std::string_view name) {
+  for (std::string_view prefix : {"[method]", "[static]"}) {
+    if (name.starts_with(prefix)) {
+      const size_t dot = name.find('.');
+      if (dot != std::string_view::npos) return LowercaseName(name.substr(dot + 1));
+    }
+  }
+  return LowercaseName(name);
+}
+
 std::optional<InterfaceName> ParseInterfaceName(std::string_view name) {
   const size_t colon = name.find(':');
   const size_t slash = name.find('/');

@@ -31,6 +31,11 @@ std::string CheckExternName(std::string_view name);
 // fragment starts with a letter.
 bool IsKebabLabel(std::string_view label);
 
+// The key under which a name must be unique in its namespace: the
+// case-folded name, and for `[method]r.m` / `[static]r.s` the label after
+// the dot (so `[method]a.a` conflicts with a plain `a`).
+std::string UniquenessKey(std::string_view name);
+
 // Names are unique case-insensitively (`A` conflicts with `a`): the key to
 // compare them by.
 std::string LowercaseName(std::string_view name);

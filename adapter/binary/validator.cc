@@ -2,6 +2,7 @@
 // index spaces incrementally as the spec prescribes.
 #include "adapter/binary/validator.h"
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -370,7 +371,7 @@ std::optional<TypeId> Validator::BuildDeclarator(Scope& outer,
         const bool is_import = d.kind == TypeDecl::Kind::kImport;
         CheckName(d.name, d.offset, is_import ? "import" : "export");
         auto& names = is_import ? inner.import_names : inner.export_names;
-        if (!names.insert(LowercaseName(d.name.name)).second) {
+        if (!names.insert(UniquenessKey(d.name.name)).second) {
           Error(d.offset, absl::StrFormat("%s name `%s` conflicts with a "
                                           "previous name",
                                           is_import ? "import" : "export",
@@ -379,6 +380,10 @@ std::optional<TypeId> Validator::BuildDeclarator(Scope& outer,
         auto e = ResolveExternDesc(inner, d.desc, d.offset);
         if (!e) break;
         if (e->kind == ExternKind::kInstance) e->type = arena_.Freshen(e->type);
+        CheckAnnotated(d.name, *e,
+                       is_import ? inner.import_type_names
+                                 : inner.export_type_names,
+                       d.offset);
         PushExtern(inner, *e);
         (is_import ? inner.self.imports : inner.self.exports)
             .push_back({d.name.name, *e});
@@ -721,6 +726,82 @@ void Validator::AddAlias(Scope& s, const Alias& a) {
       }
       return;
     }
+  }
+}
+
+void Validator::CheckAnnotated(
+    const ExternName& n, const Extern& e,
+    absl::flat_hash_map<std::string, TypeId>& type_names, uint32_t offset) {
+  std::string_view name = n.name;
+  if (e.kind == ExternKind::kType) {
+    type_names[std::string(name)] = e.type;
+    return;
+  }
+  enum { kNone, kConstructor, kMethod, kStatic } kind = kNone;
+  for (auto [prefix, k] : {std::pair{std::string_view("[constructor]"), kConstructor},
+                           std::pair{std::string_view("[method]"), kMethod},
+                           std::pair{std::string_view("[static]"), kStatic}}) {
+    if (name.starts_with(prefix)) {
+      kind = k;
+      name.remove_prefix(prefix.size());
+    }
+  }
+  if (kind == kNone) return;
+  const std::string resource(kind == kConstructor ? name
+                                                  : name.substr(0, name.find('.')));
+  auto fail = [&](std::string why) {
+    Error(offset, absl::StrFormat("`%s`: %s", n.name, why));
+  };
+  if (e.kind != ExternKind::kFunc) return fail("is not a func");
+  auto it = type_names.find(resource);
+  const bool known =
+      it != type_names.end() && arena_.Get(it->second).kind == TKind::kResource;
+  const TypeNode ft = arena_.Get(e.type);  // copy: arena may grow
+  if (kind == kStatic) {
+    if (!known) fail("static resource name is not known in this context");
+    return;
+  }
+  // The resource the signature mentions: own<T> (or result<own<T>, E>) for
+  // constructors, the first parameter's borrow<T> for methods.
+  std::optional<TypeId> mentioned;
+  if (kind == kConstructor) {
+    if (!ft.a) return fail("function should return one value");
+    const TypeNode* r = &arena_.Get(*ft.a);
+    if (r->kind == TKind::kResult && r->a) r = &arena_.Get(*r->a);
+    if (r->kind != TKind::kOwn || !r->a) {
+      return fail("function should return `(own $T)` or `(result (own $T))`");
+    }
+    mentioned = r->a;
+  } else {
+    if (ft.members.empty()) return fail("method should have at least one argument");
+    if (ft.members[0].first != "self") {
+      return fail("method should have a first argument called `self`");
+    }
+    const TypeNode& p = arena_.Get(*ft.members[0].second);
+    if (p.kind != TKind::kBorrow || !p.a) {
+      return fail("method should take a first argument of `(borrow $T)`");
+    }
+    mentioned = p.a;
+  }
+  if (!known) {
+    // Find which name, if any, the mentioned resource goes by here.
+    for (const auto& [tname, t] : type_names) {
+      if (t == *mentioned) {
+        return fail(absl::StrFormat(
+            "function does not match expected resource name `%s`", tname));
+      }
+    }
+    return fail("resource used in function does not have a name in this "
+                "context");
+  }
+  if (it->second != *mentioned) {
+    for (const auto& [tname, t] : type_names) {
+      if (t == *mentioned) {
+        return fail(absl::StrFormat(
+            "function does not match expected resource name `%s`", tname));
+      }
+    }
+    fail("resource used in function does not have a name in this context");
   }
 }
 

@@ -163,6 +163,10 @@ struct Scope {
   // Types this component imported, and those it imported or exported: what
   // the types of its imports and exports may mention (external visibility).
   absl::flat_hash_set<TypeId> imported_types, visible_types;
+  // Plain names of the types imported / exported here: `[method]r.m` and
+  // friends look `r` up in their own namespace.
+  absl::flat_hash_map<std::string, TypeId> import_type_names,
+      export_type_names;
 };
 
 class Validator {
@@ -205,6 +209,12 @@ class Validator {
   std::optional<Extern> ExternOfSortIndex(Scope& s, const SortIndex& si,
                                           uint32_t offset);
   bool CheckName(const ExternName& n, uint32_t offset, const char* what);
+  // Checks `[constructor]r`, `[method]r.m` and `[static]r.s` against the
+  // item's type and the resource named `r` in `type_names`; records type
+  // items under their name.
+  void CheckAnnotated(const ExternName& n, const Extern& e,
+                      absl::flat_hash_map<std::string, TypeId>& type_names,
+                      uint32_t offset);
   // True if every nominal type `t` mentions is in `named` (Explainer.md
   // "external visibility of types"); instance types add their own exports.
   bool AllNamed(TypeId t, const absl::flat_hash_set<TypeId>& named,

@@ -306,7 +306,7 @@ bool Validator::AllNamedMembers(TypeId t,
 
 void Validator::ValidateImport(Scope& s, const Import& im) {
   CheckName(im.name, im.offset, "import");
-  if (!s.import_names.insert(LowercaseName(im.name.name)).second) {
+  if (!s.import_names.insert(UniquenessKey(im.name.name)).second) {
     Error(im.offset, absl::StrFormat("import name `%s` conflicts with a "
                                      "previous import",
                                      im.name.name));
@@ -342,13 +342,14 @@ void Validator::ValidateImport(Scope& s, const Import& im) {
     AddInstanceTypes(e->type, s.imported_types);
     AddInstanceTypes(e->type, s.visible_types);
   }
+  CheckAnnotated(im.name, *e, s.import_type_names, im.offset);
   PushExtern(s, *e);
   s.self.imports.push_back({im.name.name, *e});
 }
 
 void Validator::ValidateExport(Scope& s, const Export& ex) {
   CheckName(ex.name, ex.offset, "export");
-  if (!s.export_names.insert(LowercaseName(ex.name.name)).second) {
+  if (!s.export_names.insert(UniquenessKey(ex.name.name)).second) {
     Error(ex.offset, absl::StrFormat("export name `%s` conflicts with a "
                                      "previous export",
                                      ex.name.name));
@@ -394,6 +395,7 @@ void Validator::ValidateExport(Scope& s, const Export& ex) {
       AddInstanceTypes(e->type, s.visible_types);
     }
   }
+  CheckAnnotated(ex.name, *e, s.export_type_names, ex.offset);
   PushExtern(s, *e);
   s.self.exports.push_back({ex.name.name, *e});
 }
