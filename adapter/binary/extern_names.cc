@@ -58,14 +58,38 @@ std::string LowercaseName(std::string_view name) {
   return out;
 }
 
-std::string UniquenessKey(std::string_view name) {
+bool NameSet::Insert(std::string_view name) {
+  auto has = [](const std::vector<std::string>& v, const std::string& x) {
+    for (const auto& e : v) {
+      if (e == x) return true;
+    }
+    return false;
+  };
+  const std::string key = LowercaseName(name);
+  // `[method]a.a` / `[static]a.a`: method and resource share a name, which
+  // then collides with the plain name `a` (the spec's annotated-names
+  // tests); `[method]request.method` beside a type `method` is fine.
+  std::string label;
   for (std::string_view prefix : {"[method]", "[static]"}) {
-    if (name.starts_with(prefix)) {
-      const size_t dot = name.find('.');
-      if (dot != std::string_view::npos) return LowercaseName(name.substr(dot + 1));
+    const size_t dot = name.find('.');
+    if (name.starts_with(prefix) && dot != std::string_view::npos) {
+      const std::string resource =
+          LowercaseName(name.substr(prefix.size(), dot - prefix.size()));
+      const std::string member = LowercaseName(name.substr(dot + 1));
+      label = member == resource ? member : "\x01" + member;  // \x01: no plain name
     }
   }
-  return LowercaseName(name);
+  if (label.empty()) {
+    if (has(plain_, key) || has(labels_, key) || has(annotated_, key)) {
+      return false;
+    }
+    plain_.push_back(key);
+    return true;
+  }
+  if (has(annotated_, key) || has(plain_, label)) return false;
+  annotated_.push_back(key);
+  labels_.push_back(label);
+  return true;
 }
 
 std::optional<InterfaceName> ParseInterfaceName(std::string_view name) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace wasi_bridge::binary {
 
@@ -31,10 +32,17 @@ std::string CheckExternName(std::string_view name);
 // fragment starts with a letter.
 bool IsKebabLabel(std::string_view label);
 
-// The key under which a name must be unique in its namespace: the
-// case-folded name, and for `[method]r.m` / `[static]r.s` the label after
-// the dot (so `[method]a.a` conflicts with a plain `a`).
-std::string UniquenessKey(std::string_view name);
+// The names of one import or export namespace, unique ignoring case. An
+// annotated `[method]a.a` / `[static]a.a` (member named like its resource)
+// also conflicts with the plain name `a`.
+class NameSet {
+ public:
+  // Adds `name`; false if it conflicts with a name already present.
+  bool Insert(std::string_view name);
+
+ private:
+  std::vector<std::string> plain_, annotated_, labels_;
+};
 
 // Names are unique case-insensitively (`A` conflicts with `a`): the key to
 // compare them by.

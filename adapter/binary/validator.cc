@@ -371,7 +371,7 @@ std::optional<TypeId> Validator::BuildDeclarator(Scope& outer,
         const bool is_import = d.kind == TypeDecl::Kind::kImport;
         CheckName(d.name, d.offset, is_import ? "import" : "export");
         auto& names = is_import ? inner.import_names : inner.export_names;
-        if (!names.insert(UniquenessKey(d.name.name)).second) {
+        if (!names.Insert(d.name.name)) {
           Error(d.offset, absl::StrFormat("%s name `%s` conflicts with a "
                                           "previous name",
                                           is_import ? "import" : "export",

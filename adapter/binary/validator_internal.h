@@ -14,6 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "adapter/binary/core_module_info.h"
+#include "adapter/binary/extern_names.h"
 #include "adapter/binary/model.h"
 #include "adapter/binary/validator.h"
 
@@ -155,7 +156,7 @@ struct Scope {
   std::vector<TypeId> funcs, values, types, components, instances;
   // Names used by imports and exports (uniqueness).
   // Case-folded names of imports and exports (unique ignoring case).
-  absl::flat_hash_set<std::string> import_names, export_names;
+  NameSet import_names, export_names;
   // The type being described (declarators and components).
   TypeNode self;
   // Abstract resources declared in this scope by `(sub resource)`.

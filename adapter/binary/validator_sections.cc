@@ -306,7 +306,7 @@ bool Validator::AllNamedMembers(TypeId t,
 
 void Validator::ValidateImport(Scope& s, const Import& im) {
   CheckName(im.name, im.offset, "import");
-  if (!s.import_names.insert(UniquenessKey(im.name.name)).second) {
+  if (!s.import_names.Insert(im.name.name)) {
     Error(im.offset, absl::StrFormat("import name `%s` conflicts with a "
                                      "previous import",
                                      im.name.name));
@@ -349,7 +349,7 @@ void Validator::ValidateImport(Scope& s, const Import& im) {
 
 void Validator::ValidateExport(Scope& s, const Export& ex) {
   CheckName(ex.name, ex.offset, "export");
-  if (!s.export_names.insert(UniquenessKey(ex.name.name)).second) {
+  if (!s.export_names.Insert(ex.name.name)) {
     Error(ex.offset, absl::StrFormat("export name `%s` conflicts with a "
                                      "previous export",
                                      ex.name.name));
