@@ -1,0 +1,119 @@
+#include "engine/component/handle_table.h"
+
+#include "absl/strings/str_format.h"
+#include "engine/core/executor.h"
+
+namespace wasi_bridge::engine {
+
+absl::StatusOr<ResourceHandleTable::Entry*> ResourceHandleTable::Get(
+    cabi::ResourceId resource, uint32_t handle) {
+  if (handle == 0 || handle >= entries_.size() || !entries_[handle].live) {
+    return Trap(absl::StrFormat("unknown handle index %u", handle));
+  }
+  Entry& e = entries_[handle];
+  if (e.resource != resource) {
+    return Trap(absl::StrFormat("handle index %u used with the wrong type",
+                                handle));
+  }
+  return &e;
+}
+
+uint32_t ResourceHandleTable::Add(Entry e) {
+  e.live = true;
+  if (!free_.empty()) {
+    const uint32_t i = free_.back();
+    free_.pop_back();
+    entries_[i] = e;
+    return i;
+  }
+  entries_.push_back(e);
+  return static_cast<uint32_t>(entries_.size() - 1);
+}
+
+void ResourceHandleTable::Remove(uint32_t handle) {
+  entries_[handle] = Entry{};
+  free_.push_back(handle);
+}
+
+absl::StatusOr<uint32_t> ResourceHandleTable::LiftOwn(
+    cabi::ResourceId resource, uint32_t handle) {
+  auto e = Get(resource, handle);
+  if (!e.ok()) return e.status();
+  if (!(*e)->own) {
+    return Trap(absl::StrFormat("cannot lift own from a borrow (handle %u)",
+                                handle));
+  }
+  if ((*e)->lends != 0) {
+    return Trap(absl::StrFormat("cannot remove owned resource %u while "
+                                "borrowed",
+                                handle));
+  }
+  const uint32_t rep = (*e)->rep;
+  Remove(handle);
+  return rep;
+}
+
+absl::StatusOr<uint32_t> ResourceHandleTable::LiftBorrow(
+    cabi::ResourceId resource, uint32_t handle) {
+  auto e = Get(resource, handle);
+  if (!e.ok()) return e.status();
+  return (*e)->rep;
+}
+
+absl::StatusOr<uint32_t> ResourceHandleTable::LowerOwn(
+    cabi::ResourceId resource, uint32_t rep) {
+  return Add(Entry{resource, rep, /*own=*/true});
+}
+
+absl::StatusOr<uint32_t> ResourceHandleTable::LowerBorrow(
+    cabi::ResourceId resource, uint32_t rep) {
+  if (owns_ && owns_(resource)) return rep;
+  const uint32_t h = Add(Entry{resource, rep, /*own=*/false});
+  call_borrows_.push_back(h);
+  return h;
+}
+
+absl::StatusOr<uint32_t> ResourceHandleTable::New(cabi::ResourceId resource,
+                                                  uint32_t rep) {
+  return Add(Entry{resource, rep, /*own=*/true});
+}
+
+absl::StatusOr<uint32_t> ResourceHandleTable::Rep(cabi::ResourceId resource,
+                                                  uint32_t handle) {
+  auto e = Get(resource, handle);
+  if (!e.ok()) return e.status();
+  return (*e)->rep;
+}
+
+absl::StatusOr<std::optional<uint32_t>> ResourceHandleTable::Drop(
+    cabi::ResourceId resource, uint32_t handle) {
+  auto e = Get(resource, handle);
+  if (!e.ok()) return e.status();
+  if ((*e)->lends != 0) {
+    return Trap(absl::StrFormat("cannot drop resource %u while borrowed",
+                                handle));
+  }
+  const bool own = (*e)->own;
+  const uint32_t rep = (*e)->rep;
+  Remove(handle);
+  if (!own) {
+    for (auto it = call_borrows_.begin(); it != call_borrows_.end(); ++it) {
+      if (*it == handle) {
+        call_borrows_.erase(it);
+        break;
+      }
+    }
+    return std::optional<uint32_t>();
+  }
+  return std::optional<uint32_t>(rep);
+}
+
+void ResourceHandleTable::ReleaseBorrowsSince(size_t mark) {
+  while (call_borrows_.size() > mark) {
+    const uint32_t h = call_borrows_.back();
+    call_borrows_.pop_back();
+    if (h < entries_.size() && entries_[h].live && !entries_[h].own) Remove(h);
+  }
+}
+
+}  // namespace wasi_bridge::engine

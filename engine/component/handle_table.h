@@ -1,0 +1,65 @@
+// The per-component-instance table of resource handles (CanonicalABI.md
+// "Handle state"): index 0 is never used, freed indices are reused
+// last-in first-out, and every handle records its resource type, its
+// representation and whether it is owned or borrowed.
+#ifndef WASI_BRIDGE_ENGINE_COMPONENT_HANDLE_TABLE_H_
+#define WASI_BRIDGE_ENGINE_COMPONENT_HANDLE_TABLE_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/cabi/memory.h"
+
+namespace wasi_bridge::engine {
+
+class ResourceHandleTable : public cabi::HandleTable {
+ public:
+  // `owns(resource)` is true for resources this instance defines: a borrow
+  // of those is passed to it as the bare representation.
+  explicit ResourceHandleTable(std::function<bool(cabi::ResourceId)> owns)
+      : owns_(std::move(owns)) {}
+
+  absl::StatusOr<uint32_t> LiftOwn(cabi::ResourceId resource,
+                                   uint32_t handle) override;
+  absl::StatusOr<uint32_t> LiftBorrow(cabi::ResourceId resource,
+                                      uint32_t handle) override;
+  absl::StatusOr<uint32_t> LowerOwn(cabi::ResourceId resource,
+                                    uint32_t rep) override;
+  absl::StatusOr<uint32_t> LowerBorrow(cabi::ResourceId resource,
+                                       uint32_t rep) override;
+
+  // resource.new / resource.rep / resource.drop. Drop returns the rep of a
+  // dropped own handle (the caller runs the destructor), else nullopt.
+  absl::StatusOr<uint32_t> New(cabi::ResourceId resource, uint32_t rep);
+  absl::StatusOr<uint32_t> Rep(cabi::ResourceId resource, uint32_t handle);
+  absl::StatusOr<std::optional<uint32_t>> Drop(cabi::ResourceId resource,
+                                               uint32_t handle);
+
+  // Borrows lowered into this table during a call end with the call.
+  size_t Mark() const { return call_borrows_.size(); }
+  void ReleaseBorrowsSince(size_t mark);
+
+ private:
+  struct Entry {
+    cabi::ResourceId resource = 0;
+    uint32_t rep = 0;
+    bool own = false;
+    uint32_t lends = 0;
+    bool live = false;
+  };
+  absl::StatusOr<Entry*> Get(cabi::ResourceId resource, uint32_t handle);
+  uint32_t Add(Entry e);
+  void Remove(uint32_t handle);
+
+  std::function<bool(cabi::ResourceId)> owns_;
+  std::vector<Entry> entries_{Entry{}};  // slot 0 reserved
+  std::vector<uint32_t> free_;
+  std::vector<uint32_t> call_borrows_;
+};
+
+}  // namespace wasi_bridge::engine
+
+#endif  // WASI_BRIDGE_ENGINE_COMPONENT_HANDLE_TABLE_H_

@@ -1,0 +1,827 @@
+// Component instantiation: walks a component's sections in order, building
+// runtime index spaces (core externs, component functions, instances,
+// types), with canon lift/lower bridging through the Canonical ABI.
+#include "engine/component/runtime.h"
+
+#include <map>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_format.h"
+#include "adapter/binary/canon_info.h"
+#include "adapter/support/status_macros.h"
+#include "engine/cabi/layout.h"
+#include "engine/cabi/load_store.h"
+#include "engine/component/handle_table.h"
+#include "engine/core/executor.h"
+
+namespace wasi_bridge::engine {
+namespace {
+
+namespace bin = binary;
+
+// A resource type defined by some component instance.
+struct RtResource {
+  cabi::ResourceId id = 0;
+  uint64_t owner = 0;  // the defining component instance
+  std::optional<CoreExtern> destructor;
+};
+
+// An entry of a component's type index space.
+struct RtType {
+  cabi::TypeRef value;                      // value types
+  std::shared_ptr<FuncSignature> func;      // function types
+  std::shared_ptr<RtResource> resource;     // resource types
+};
+
+class MapInstance : public ComponentInstance {
+ public:
+  absl::StatusOr<ComponentItem> Export(std::string_view name) const override {
+    for (const auto& [n, item] : items) {
+      if (n == name) return item;
+    }
+    return absl::NotFoundError(absl::StrFormat("no export named `%s`", name));
+  }
+  std::vector<std::string> ExportNames() const override {
+    std::vector<std::string> out;
+    for (const auto& [n, item] : items) out.push_back(n);
+    return out;
+  }
+  std::vector<std::pair<std::string, ComponentItem>> items;
+};
+
+cabi::CoreValue ToCabi(const CoreValue& v) {
+  switch (v.type) {
+    case CoreType::kI64: return cabi::CoreValue::I64(v.bits);
+    case CoreType::kF32: return cabi::CoreValue::F32Bits(static_cast<uint32_t>(v.bits));
+    case CoreType::kF64: return cabi::CoreValue::F64Bits(v.bits);
+    default: return cabi::CoreValue::I32(static_cast<uint32_t>(v.bits));
+  }
+}
+
+CoreValue FromCabi(const cabi::CoreValue& v) {
+  switch (v.type) {
+    case cabi::CoreType::kI64: return CoreValue::I64(v.bits);
+    case cabi::CoreType::kF32: return CoreValue::F32Bits(static_cast<uint32_t>(v.bits));
+    case cabi::CoreType::kF64: return CoreValue::F64Bits(v.bits);
+    default: return CoreValue::I32(static_cast<uint32_t>(v.bits));
+  }
+}
+
+CoreType CoreOf(cabi::CoreType t) {
+  switch (t) {
+    case cabi::CoreType::kI64: return CoreType::kI64;
+    case cabi::CoreType::kF32: return CoreType::kF32;
+    case cabi::CoreType::kF64: return CoreType::kF64;
+    default: return CoreType::kI32;
+  }
+}
+
+class StoreMemory : public cabi::GuestMemory {
+ public:
+  StoreMemory(CoreStore& store, CoreExtern memory)
+      : store_(store), memory_(memory) {}
+  absl::Span<uint8_t> Bytes() override { return store_.MemoryBytes(memory_); }
+
+ private:
+  CoreStore& store_;
+  CoreExtern memory_;
+};
+
+// The canonical options of one lift or lower, resolved to core externs.
+struct Options {
+  std::optional<CoreExtern> memory, realloc, post_return;
+  cabi::StringEncoding encoding = cabi::StringEncoding::kUtf8;
+  bool async = false;
+  bool callback = false;
+};
+
+class RuntimeImpl;
+
+// The state a lifted or lowered function needs at call time.
+struct CallSite {
+  CoreStore* store = nullptr;
+  Options options;
+  std::shared_ptr<ResourceHandleTable> handles;
+  std::shared_ptr<StoreMemory> memory;
+
+  cabi::CallContext Context() {
+    cabi::CallContext ctx;
+    ctx.memory = memory.get();
+    ctx.encoding = options.encoding;
+    ctx.handles = handles.get();
+    if (options.realloc) {
+      CoreStore* s = store;
+      CoreExtern f = *options.realloc;
+      ctx.realloc = [s, f](uint32_t old_ptr, uint32_t old_size, uint32_t align,
+                           uint32_t new_size) -> absl::StatusOr<uint32_t> {
+        WB_ASSIGN_OR_RETURN(
+            auto r, s->Call(f, {CoreValue::I32(old_ptr), CoreValue::I32(old_size),
+                                CoreValue::I32(align), CoreValue::I32(new_size)}));
+        if (r.size() != 1) return Trap("realloc returned no pointer");
+        return r[0].i32();
+      };
+    }
+    return ctx;
+  }
+};
+
+std::vector<cabi::TypeRef> ParamTypes(const FuncSignature& sig) {
+  std::vector<cabi::TypeRef> out;
+  for (const auto& [n, t] : sig.params) out.push_back(t);
+  return out;
+}
+
+std::vector<cabi::TypeRef> ResultTypes(const FuncSignature& sig) {
+  if (!sig.result) return {};
+  return {sig.result};
+}
+
+// `canon lift`: a component function backed by a core function.
+class LiftedFunction : public ComponentFunction {
+ public:
+  LiftedFunction(FuncSignature sig, CoreExtern core, CallSite site)
+      : sig_(std::move(sig)), core_(core), site_(std::move(site)) {}
+
+  const FuncSignature& signature() const override { return sig_; }
+
+  absl::StatusOr<std::optional<cabi::Value>> Call(
+      std::vector<cabi::Value> args) override {
+    if (sig_.params.size() != args.size()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "function takes %u arguments, %u given", sig_.params.size(),
+          args.size()));
+    }
+    if (in_call_) {
+      return Trap("cannot enter component instance: it is already on the "
+                  "call stack");
+    }
+    in_call_ = true;
+    auto result = CallInner(std::move(args));
+    in_call_ = false;
+    return result;
+  }
+
+ private:
+  absl::StatusOr<std::optional<cabi::Value>> CallInner(
+      std::vector<cabi::Value> args) {
+    cabi::CallContext ctx = site_.Context();
+    const size_t mark = site_.handles->Mark();
+    WB_ASSIGN_OR_RETURN(std::vector<cabi::CoreValue> flat,
+                        cabi::LowerFunctionArgs(ctx, ParamTypes(sig_), args));
+    std::vector<CoreValue> core_args;
+    for (const auto& v : flat) core_args.push_back(FromCabi(v));
+    WB_ASSIGN_OR_RETURN(std::vector<CoreValue> core_results,
+                        site_.store->Call(core_, core_args));
+    std::vector<cabi::CoreValue> results;
+    for (const auto& v : core_results) results.push_back(ToCabi(v));
+    auto lifted = cabi::LiftFunctionResults(ctx, ResultTypes(sig_), results);
+    site_.handles->ReleaseBorrowsSince(mark);
+    if (!lifted.ok()) return lifted.status();
+    if (site_.options.post_return) {
+      WB_RETURN_IF_ERROR(
+          site_.store->Call(*site_.options.post_return, core_results).status());
+    }
+    if (lifted->empty()) return std::optional<cabi::Value>();
+    return std::optional<cabi::Value>(std::move(lifted->front()));
+  }
+
+  FuncSignature sig_;
+  CoreExtern core_;
+  CallSite site_;
+  bool in_call_ = false;
+};
+
+class HostFunctionImpl : public ComponentFunction {
+ public:
+  HostFunctionImpl(FuncSignature sig, HostFunction fn)
+      : sig_(std::move(sig)), fn_(std::move(fn)) {}
+  const FuncSignature& signature() const override { return sig_; }
+  absl::StatusOr<std::optional<cabi::Value>> Call(
+      std::vector<cabi::Value> args) override {
+    return fn_(std::move(args));
+  }
+
+ private:
+  FuncSignature sig_;
+  HostFunction fn_;
+};
+
+struct ComponentDef {
+  const bin::Component* component = nullptr;
+  struct Scope* parent = nullptr;
+};
+
+struct Scope {
+  Scope* parent = nullptr;
+  uint64_t instance_id = 0;
+  std::shared_ptr<ResourceHandleTable> handles;
+  std::vector<CoreExtern> core_funcs, core_tables, core_memories, core_globals,
+      core_tags;
+  std::vector<std::shared_ptr<CoreModule>> core_modules;
+  std::vector<std::map<std::string, CoreExtern, std::less<>>> core_instances;
+  std::vector<RtType> types;
+  std::vector<std::shared_ptr<ComponentFunction>> funcs;
+  std::vector<std::shared_ptr<ComponentInstance>> instances;
+  std::vector<ComponentDef> components;
+};
+
+class RuntimeImpl : public Runtime {
+ public:
+  RuntimeImpl() : store_(NewWabtStore()) {}
+
+  absl::StatusOr<std::shared_ptr<ComponentInstance>> Instantiate(
+      const bin::Component& component,
+      const std::vector<std::pair<std::string, ComponentItem>>& imports)
+      override {
+    return InstantiateIn(component, nullptr, imports);
+  }
+
+  ComponentItem HostFunc(FuncSignature signature,
+                         HostFunction function) override {
+    ComponentItem item;
+    item.kind = ComponentItem::Kind::kFunc;
+    item.func = std::make_shared<HostFunctionImpl>(std::move(signature),
+                                                   std::move(function));
+    return item;
+  }
+
+ private:
+  absl::StatusOr<std::shared_ptr<ComponentInstance>> InstantiateIn(
+      const bin::Component& c, Scope* parent,
+      const std::vector<std::pair<std::string, ComponentItem>>& imports);
+
+  absl::Status Section(Scope& s, const bin::Section& section,
+                       const std::vector<std::pair<std::string, ComponentItem>>&
+                           imports,
+                       MapInstance& exports);
+
+  absl::StatusOr<cabi::TypeRef> Val(Scope& s, const bin::ValType& t);
+  absl::StatusOr<RtType> TypeDef(Scope& s, const bin::TypeDef& def);
+  absl::StatusOr<Options> ResolveOptions(Scope& s,
+                                         const std::vector<bin::CanonOption>& opts);
+  absl::Status Canon(Scope& s, const bin::Canon& c);
+  absl::Status Alias(Scope& s, const bin::Alias& a);
+  absl::StatusOr<ComponentItem> ItemOf(Scope& s, const bin::SortIndex& si);
+  void Push(Scope& s, const ComponentItem& item, bin::SortKind kind);
+  absl::StatusOr<std::shared_ptr<CoreModule>> Compile(bin::Bytes bytes);
+
+  std::unique_ptr<CoreStore> store_;
+  uint64_t next_instance_ = 1;
+  cabi::ResourceId next_resource_ = 1;
+  absl::flat_hash_map<const uint8_t*, std::shared_ptr<CoreModule>> modules_;
+  // Resource id -> defining instance, for handle tables' `owns`.
+  absl::flat_hash_map<cabi::ResourceId, std::shared_ptr<RtResource>> resources_;
+};
+
+absl::StatusOr<std::shared_ptr<CoreModule>> RuntimeImpl::Compile(
+    bin::Bytes bytes) {
+  auto it = modules_.find(bytes.data());
+  if (it != modules_.end()) return it->second;
+  WB_ASSIGN_OR_RETURN(auto module, store_->Compile(bytes));
+  modules_[bytes.data()] = module;
+  return module;
+}
+
+absl::StatusOr<cabi::TypeRef> RuntimeImpl::Val(Scope& s,
+                                              const bin::ValType& t) {
+  using P = bin::PrimValType;
+  if (!t.is_index) {
+    switch (t.prim) {
+      case P::kBool: return cabi::CabiType::Bool();
+      case P::kS8: return cabi::CabiType::S8();
+      case P::kU8: return cabi::CabiType::U8();
+      case P::kS16: return cabi::CabiType::S16();
+      case P::kU16: return cabi::CabiType::U16();
+      case P::kS32: return cabi::CabiType::S32();
+      case P::kU32: return cabi::CabiType::U32();
+      case P::kS64: return cabi::CabiType::S64();
+      case P::kU64: return cabi::CabiType::U64();
+      case P::kF32: return cabi::CabiType::F32();
+      case P::kF64: return cabi::CabiType::F64();
+      case P::kChar: return cabi::CabiType::Char();
+      case P::kString: return cabi::CabiType::String();
+      case P::kErrorContext: return cabi::CabiType::ErrorContext();
+    }
+  }
+  if (t.index >= s.types.size() || !s.types[t.index].value) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("type %u is not a value type", t.index));
+  }
+  return s.types[t.index].value;
+}
+
+absl::StatusOr<RtType> RuntimeImpl::TypeDef(Scope& s,
+                                            const bin::TypeDef& def) {
+  RtType out;
+  auto val = [&](const bin::ValType& t) { return Val(s, t); };
+  auto opt = [&](const std::optional<bin::ValType>& t)
+      -> absl::StatusOr<cabi::TypeRef> {
+    if (!t) return cabi::TypeRef();
+    return Val(s, *t);
+  };
+  auto resource = [&](uint32_t i) -> absl::StatusOr<cabi::ResourceId> {
+    if (i >= s.types.size() || !s.types[i].resource) {
+      return absl::InvalidArgumentError("not a resource type");
+    }
+    return s.types[i].resource->id;
+  };
+  absl::Status status = absl::OkStatus();
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        auto set = [&](absl::StatusOr<cabi::TypeRef> r) {
+          if (r.ok()) {
+            out.value = *r;
+          } else {
+            status = r.status();
+          }
+        };
+        if constexpr (std::is_same_v<T, bin::PrimType>) {
+          set(val(bin::ValType::Prim(v.prim)));
+        } else if constexpr (std::is_same_v<T, bin::RecordType>) {
+          std::vector<cabi::Field> fields;
+          for (const auto& f : v.fields) {
+            auto t = val(f.type);
+            if (!t.ok()) return set(t.status());
+            fields.push_back({std::string(f.name), *t});
+          }
+          set(cabi::CabiType::Record(std::move(fields)));
+        } else if constexpr (std::is_same_v<T, bin::VariantType>) {
+          std::vector<cabi::Case> cases;
+          for (const auto& c : v.cases) {
+            auto t = opt(c.type);
+            if (!t.ok()) return set(t.status());
+            cases.push_back({std::string(c.name), *t});
+          }
+          set(cabi::CabiType::Variant(std::move(cases)));
+        } else if constexpr (std::is_same_v<T, bin::ListType>) {
+          auto e = val(v.element);
+          if (!e.ok()) return set(e.status());
+          set(v.fixed_length ? cabi::CabiType::FixedList(*e, *v.fixed_length)
+                             : cabi::CabiType::List(*e));
+        } else if constexpr (std::is_same_v<T, bin::TupleType>) {
+          std::vector<cabi::TypeRef> elems;
+          for (const auto& e : v.elements) {
+            auto t = val(e);
+            if (!t.ok()) return set(t.status());
+            elems.push_back(*t);
+          }
+          set(cabi::CabiType::Tuple(std::move(elems)));
+        } else if constexpr (std::is_same_v<T, bin::FlagsType>) {
+          set(cabi::CabiType::Flags(static_cast<uint32_t>(v.names.size())));
+        } else if constexpr (std::is_same_v<T, bin::EnumType>) {
+          std::vector<std::string> labels(v.names.begin(), v.names.end());
+          set(cabi::CabiType::Enum(std::move(labels)));
+        } else if constexpr (std::is_same_v<T, bin::OptionType>) {
+          auto e = val(v.element);
+          if (!e.ok()) return set(e.status());
+          set(cabi::CabiType::Option(*e));
+        } else if constexpr (std::is_same_v<T, bin::ResultType>) {
+          auto ok = opt(v.ok);
+          auto err = opt(v.err);
+          if (!ok.ok()) return set(ok.status());
+          if (!err.ok()) return set(err.status());
+          set(cabi::CabiType::Result(*ok, *err));
+        } else if constexpr (std::is_same_v<T, bin::OwnType> ||
+                             std::is_same_v<T, bin::BorrowType>) {
+          auto r = resource(v.resource);
+          if (!r.ok()) return set(r.status());
+          set(std::is_same_v<T, bin::OwnType> ? cabi::CabiType::Own(*r)
+                                              : cabi::CabiType::Borrow(*r));
+        } else if constexpr (std::is_same_v<T, bin::StreamType> ||
+                             std::is_same_v<T, bin::FutureType>) {
+          auto e = opt(v.element);
+          if (!e.ok()) return set(e.status());
+          set(std::is_same_v<T, bin::StreamType> ? cabi::CabiType::Stream(*e)
+                                                 : cabi::CabiType::Future(*e));
+        } else if constexpr (std::is_same_v<T, bin::MapType>) {
+          auto k = val(v.key);
+          auto m = val(v.value);
+          if (!k.ok()) return set(k.status());
+          if (!m.ok()) return set(m.status());
+          set(cabi::CabiType::Map(*k, *m));
+        } else if constexpr (std::is_same_v<T, bin::FuncType>) {
+          auto sig = std::make_shared<FuncSignature>();
+          sig->is_async = v.is_async;
+          for (const auto& p : v.params) {
+            auto t = val(p.type);
+            if (!t.ok()) {
+              status = t.status();
+              return;
+            }
+            sig->params.push_back({std::string(p.name), *t});
+          }
+          auto r = opt(v.result);
+          if (!r.ok()) {
+            status = r.status();
+            return;
+          }
+          sig->result = *r;
+          out.func = std::move(sig);
+        } else if constexpr (std::is_same_v<T, bin::ResourceType>) {
+          auto r = std::make_shared<RtResource>();
+          r->id = next_resource_++;
+          r->owner = s.instance_id;
+          if (v.destructor) {
+            if (*v.destructor >= s.core_funcs.size()) {
+              status = absl::InvalidArgumentError("bad destructor index");
+              return;
+            }
+            r->destructor = s.core_funcs[*v.destructor];
+          }
+          resources_[r->id] = r;
+          out.resource = std::move(r);
+        }
+        // Component and instance types describe imports; nothing to build.
+      },
+      def.value);
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<Options> RuntimeImpl::ResolveOptions(
+    Scope& s, const std::vector<bin::CanonOption>& opts) {
+  Options o;
+  for (const auto& opt : opts) {
+    switch (opt.code) {
+      case bin::CanonOptionCode::kUtf8: o.encoding = cabi::StringEncoding::kUtf8; break;
+      case bin::CanonOptionCode::kUtf16: o.encoding = cabi::StringEncoding::kUtf16; break;
+      case bin::CanonOptionCode::kLatin1Utf16:
+        o.encoding = cabi::StringEncoding::kLatin1Utf16;
+        break;
+      case bin::CanonOptionCode::kMemory: o.memory = s.core_memories.at(opt.index); break;
+      case bin::CanonOptionCode::kRealloc: o.realloc = s.core_funcs.at(opt.index); break;
+      case bin::CanonOptionCode::kPostReturn:
+        o.post_return = s.core_funcs.at(opt.index);
+        break;
+      case bin::CanonOptionCode::kAsync: o.async = true; break;
+      case bin::CanonOptionCode::kCallback: o.callback = true; break;
+    }
+  }
+  return o;
+}
+
+absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
+  const bin::CanonInfo* info = bin::FindCanonInfo(static_cast<uint8_t>(c.opcode));
+  auto site = [&](const Options& o) {
+    CallSite cs;
+    cs.store = store_.get();
+    cs.options = o;
+    cs.handles = s.handles;
+    if (o.memory) cs.memory = std::make_shared<StoreMemory>(*store_, *o.memory);
+    return cs;
+  };
+  auto resource_of = [&](uint32_t type) -> absl::StatusOr<std::shared_ptr<RtResource>> {
+    if (type >= s.types.size() || !s.types[type].resource) {
+      return absl::InvalidArgumentError("not a resource type");
+    }
+    return s.types[type].resource;
+  };
+  switch (c.opcode) {
+    case bin::CanonOpcode::kLift: {
+      WB_ASSIGN_OR_RETURN(Options o, ResolveOptions(s, c.options));
+      if (o.async) {
+        return absl::UnimplementedError(
+            "canon lift async: the engine does not implement the async ABI yet");
+      }
+      const RtType& t = s.types.at(c.type_index);
+      if (!t.func) return absl::InvalidArgumentError("lift of a non-function type");
+      s.funcs.push_back(std::make_shared<LiftedFunction>(
+          *t.func, s.core_funcs.at(c.func_index), site(o)));
+      return absl::OkStatus();
+    }
+    case bin::CanonOpcode::kLower: {
+      WB_ASSIGN_OR_RETURN(Options o, ResolveOptions(s, c.options));
+      if (o.async) {
+        return absl::UnimplementedError(
+            "canon lower async: the engine does not implement the async ABI yet");
+      }
+      std::shared_ptr<ComponentFunction> callee = s.funcs.at(c.func_index);
+      const FuncSignature& sig = callee->signature();
+      WB_ASSIGN_OR_RETURN(cabi::CoreFuncType flat,
+                          cabi::FlattenFunc(ParamTypes(sig), ResultTypes(sig),
+                                            cabi::FlattenContext::kLower));
+      CoreFuncType core;
+      for (auto t : flat.params) core.params.push_back(CoreOf(t));
+      for (auto t : flat.results) core.results.push_back(CoreOf(t));
+      CallSite cs = site(o);
+      s.core_funcs.push_back(store_->NewHostFunc(
+          core, [callee, cs](absl::Span<const CoreValue> args,
+                             absl::Span<CoreValue> results) mutable -> absl::Status {
+            const FuncSignature& sig = callee->signature();
+            cabi::CallContext ctx = cs.Context();
+            std::vector<cabi::CoreValue> flat_args;
+            for (const auto& a : args) flat_args.push_back(ToCabi(a));
+            WB_ASSIGN_OR_RETURN(cabi::LiftedArgs lifted,
+                                cabi::LiftFunctionArgs(ctx, ParamTypes(sig),
+                                                       ResultTypes(sig), flat_args));
+            WB_ASSIGN_OR_RETURN(std::optional<cabi::Value> r,
+                                callee->Call(std::move(lifted.args)));
+            std::vector<cabi::Value> values;
+            if (r) values.push_back(std::move(*r));
+            WB_ASSIGN_OR_RETURN(
+                std::vector<cabi::CoreValue> out,
+                cabi::LowerFunctionResults(ctx, ResultTypes(sig), values,
+                                           lifted.out_ptr));
+            for (size_t i = 0; i < out.size() && i < results.size(); ++i) {
+              results[i] = FromCabi(out[i]);
+            }
+            return absl::OkStatus();
+          }));
+      return absl::OkStatus();
+    }
+    case bin::CanonOpcode::kResourceNew:
+    case bin::CanonOpcode::kResourceRep:
+    case bin::CanonOpcode::kResourceDrop: {
+      WB_ASSIGN_OR_RETURN(std::shared_ptr<RtResource> r, resource_of(c.type_index));
+      auto handles = s.handles;
+      CoreStore* store = store_.get();
+      const bin::CanonOpcode op = c.opcode;
+      const CoreFuncType type =
+          op == bin::CanonOpcode::kResourceDrop
+              ? CoreFuncType{{CoreType::kI32}, {}}
+              : CoreFuncType{{CoreType::kI32}, {CoreType::kI32}};
+      s.core_funcs.push_back(store_->NewHostFunc(
+          type, [r, handles, store, op](absl::Span<const CoreValue> args,
+                                        absl::Span<CoreValue> results) -> absl::Status {
+            const uint32_t x = args[0].i32();
+            if (op == bin::CanonOpcode::kResourceNew) {
+              WB_ASSIGN_OR_RETURN(uint32_t h, handles->New(r->id, x));
+              results[0] = CoreValue::I32(h);
+            } else if (op == bin::CanonOpcode::kResourceRep) {
+              WB_ASSIGN_OR_RETURN(uint32_t rep, handles->Rep(r->id, x));
+              results[0] = CoreValue::I32(rep);
+            } else {
+              WB_ASSIGN_OR_RETURN(std::optional<uint32_t> rep, handles->Drop(r->id, x));
+              if (rep && r->destructor) {
+                WB_RETURN_IF_ERROR(
+                    store->Call(*r->destructor, {CoreValue::I32(*rep)}).status());
+              }
+            }
+            return absl::OkStatus();
+          }));
+      return absl::OkStatus();
+    }
+    default:
+      return absl::UnimplementedError(absl::StrFormat(
+          "canon %s: the engine does not implement this built-in yet",
+          info->name));
+  }
+}
+
+absl::StatusOr<ComponentItem> RuntimeImpl::ItemOf(Scope& s,
+                                                 const bin::SortIndex& si) {
+  ComponentItem item;
+  switch (si.sort.kind) {
+    case bin::SortKind::kFunc:
+      item.kind = ComponentItem::Kind::kFunc;
+      item.func = s.funcs.at(si.index);
+      return item;
+    case bin::SortKind::kInstance:
+      item.kind = ComponentItem::Kind::kInstance;
+      item.instance = s.instances.at(si.index);
+      return item;
+    case bin::SortKind::kType: {
+      item.kind = ComponentItem::Kind::kType;
+      const RtType& t = s.types.at(si.index);
+      // A resource travels as own<r>: the resource's identity.
+      item.type = t.resource ? cabi::CabiType::Own(t.resource->id) : t.value;
+      return item;
+    }
+    default:
+      return absl::UnimplementedError(
+          "exporting or passing components and core modules is not supported "
+          "by the engine yet");
+  }
+}
+
+void RuntimeImpl::Push(Scope& s, const ComponentItem& item, bin::SortKind kind) {
+  switch (kind) {
+    case bin::SortKind::kFunc: s.funcs.push_back(item.func); break;
+    case bin::SortKind::kInstance: s.instances.push_back(item.instance); break;
+    case bin::SortKind::kType: {
+      RtType t;
+      if (item.type && item.type->kind() == cabi::TypeKind::kOwn) {
+        auto it = resources_.find(item.type->resource());
+        if (it != resources_.end()) {
+          t.resource = it->second;
+        } else {
+          auto r = std::make_shared<RtResource>();
+          r->id = item.type->resource();
+          t.resource = r;
+        }
+      } else {
+        t.value = item.type;
+      }
+      s.types.push_back(t);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+absl::Status RuntimeImpl::Alias(Scope& s, const bin::Alias& a) {
+  switch (a.target) {
+    case bin::Alias::Target::kCoreExport: {
+      const auto& inst = s.core_instances.at(a.instance);
+      auto it = inst.find(a.name);
+      if (it == inst.end()) {
+        return absl::InvalidArgumentError(
+            absl::StrFormat("core instance has no export `%s`", a.name));
+      }
+      switch (it->second.kind) {
+        case CoreExternKind::kFunc: s.core_funcs.push_back(it->second); break;
+        case CoreExternKind::kTable: s.core_tables.push_back(it->second); break;
+        case CoreExternKind::kMemory: s.core_memories.push_back(it->second); break;
+        case CoreExternKind::kGlobal: s.core_globals.push_back(it->second); break;
+        case CoreExternKind::kTag: s.core_tags.push_back(it->second); break;
+      }
+      return absl::OkStatus();
+    }
+    case bin::Alias::Target::kExport: {
+      WB_ASSIGN_OR_RETURN(ComponentItem item,
+                          s.instances.at(a.instance)->Export(a.name));
+      if (a.sort.kind == bin::SortKind::kCore ||
+          a.sort.kind == bin::SortKind::kComponent) {
+        return absl::UnimplementedError("aliasing components or core modules "
+                                        "out of instances is not supported");
+      }
+      Push(s, item, a.sort.kind);
+      return absl::OkStatus();
+    }
+    case bin::Alias::Target::kOuter: {
+      Scope* target = &s;
+      for (uint32_t i = 0; i < a.outer_count && target; ++i) target = target->parent;
+      if (!target) return absl::InvalidArgumentError("outer alias out of range");
+      if (a.sort.kind == bin::SortKind::kType) {
+        s.types.push_back(target->types.at(a.outer_index));
+      } else if (a.sort.kind == bin::SortKind::kComponent) {
+        s.components.push_back(target->components.at(a.outer_index));
+      } else if (a.sort.core == bin::CoreSort::kModule) {
+        s.core_modules.push_back(target->core_modules.at(a.outer_index));
+      }
+      // Outer core types need nothing at run time.
+      return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RuntimeImpl::Section(
+    Scope& s, const bin::Section& section,
+    const std::vector<std::pair<std::string, ComponentItem>>& imports,
+    MapInstance& exports) {
+  absl::Status status = absl::OkStatus();
+  auto fail = [&](absl::Status st) {
+    if (status.ok()) status = std::move(st);
+  };
+  std::visit(
+      [&](const auto& body) {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, bin::CoreModuleSection>) {
+          auto m = Compile(body.bytes);
+          if (!m.ok()) return fail(m.status());
+          s.core_modules.push_back(*m);
+        } else if constexpr (std::is_same_v<T, std::vector<bin::CoreInstance>>) {
+          for (const auto& ci : body) {
+            std::map<std::string, CoreExtern, std::less<>> exp;
+            if (ci.is_instantiate) {
+              const auto& module = s.core_modules.at(ci.module);
+              std::vector<CoreExtern> args;
+              for (const auto& im : module->imports()) {
+                const std::map<std::string, CoreExtern, std::less<>>* from = nullptr;
+                for (const auto& a : ci.args) {
+                  if (a.name == im.module) from = &s.core_instances.at(a.instance);
+                }
+                if (!from || !from->contains(im.name)) {
+                  return fail(absl::InvalidArgumentError(absl::StrFormat(
+                      "core import %s.%s not provided", im.module, im.name)));
+                }
+                args.push_back(from->at(im.name));
+              }
+              auto externs = store_->Instantiate(*module, args);
+              if (!externs.ok()) return fail(externs.status());
+              for (size_t i = 0; i < externs->size(); ++i) {
+                exp[module->exports()[i].name] = (*externs)[i];
+              }
+            } else {
+              for (const auto& e : ci.exports) {
+                CoreExtern x;
+                switch (e.sort) {
+                  case bin::CoreSort::kFunc: x = s.core_funcs.at(e.index); break;
+                  case bin::CoreSort::kTable: x = s.core_tables.at(e.index); break;
+                  case bin::CoreSort::kMemory: x = s.core_memories.at(e.index); break;
+                  case bin::CoreSort::kGlobal: x = s.core_globals.at(e.index); break;
+                  case bin::CoreSort::kTag: x = s.core_tags.at(e.index); break;
+                  default: continue;
+                }
+                exp[std::string(e.name)] = x;
+              }
+            }
+            s.core_instances.push_back(std::move(exp));
+          }
+        } else if constexpr (std::is_same_v<T, std::shared_ptr<bin::Component>>) {
+          s.components.push_back(ComponentDef{body.get(), &s});
+        } else if constexpr (std::is_same_v<T, std::vector<bin::Instance>>) {
+          for (const auto& inst : body) {
+            if (inst.is_instantiate) {
+              const ComponentDef& def = s.components.at(inst.component);
+              std::vector<std::pair<std::string, ComponentItem>> args;
+              for (const auto& a : inst.args) {
+                auto item = ItemOf(s, a.item);
+                if (!item.ok()) return fail(item.status());
+                args.push_back({std::string(a.name), *item});
+              }
+              auto child = InstantiateIn(*def.component, def.parent, args);
+              if (!child.ok()) return fail(child.status());
+              s.instances.push_back(*child);
+            } else {
+              auto bag = std::make_shared<MapInstance>();
+              for (const auto& e : inst.exports) {
+                auto item = ItemOf(s, e.item);
+                if (!item.ok()) return fail(item.status());
+                bag->items.push_back({std::string(e.name.name), *item});
+              }
+              s.instances.push_back(bag);
+            }
+          }
+        } else if constexpr (std::is_same_v<T, std::vector<bin::Alias>>) {
+          for (const auto& a : body) {
+            absl::Status st = Alias(s, a);
+            if (!st.ok()) return fail(st);
+          }
+        } else if constexpr (std::is_same_v<T, std::vector<bin::TypeDef>>) {
+          for (const auto& t : body) {
+            auto rt = TypeDef(s, t);
+            if (!rt.ok()) return fail(rt.status());
+            s.types.push_back(*rt);
+          }
+        } else if constexpr (std::is_same_v<T, std::vector<bin::Canon>>) {
+          for (const auto& c : body) {
+            absl::Status st = Canon(s, c);
+            if (!st.ok()) return fail(st);
+          }
+        } else if constexpr (std::is_same_v<T, std::vector<bin::Import>>) {
+          for (const auto& im : body) {
+            const ComponentItem* found = nullptr;
+            for (const auto& [name, item] : imports) {
+              if (name == im.name.name) found = &item;
+            }
+            if (!found) {
+              return fail(absl::NotFoundError(absl::StrFormat(
+                  "import `%s` was not provided", im.name.name)));
+            }
+            switch (im.desc.kind) {
+              case bin::ExternKind::kFunc: Push(s, *found, bin::SortKind::kFunc); break;
+              case bin::ExternKind::kInstance: Push(s, *found, bin::SortKind::kInstance); break;
+              case bin::ExternKind::kType: Push(s, *found, bin::SortKind::kType); break;
+              default:
+                return fail(absl::UnimplementedError(
+                    "importing components, core modules or values is not "
+                    "supported by the engine yet"));
+            }
+          }
+        } else if constexpr (std::is_same_v<T, std::vector<bin::Export>>) {
+          for (const auto& ex : body) {
+            auto item = ItemOf(s, ex.item);
+            if (!item.ok()) return fail(item.status());
+            exports.items.push_back({std::string(ex.name.name), *item});
+            Push(s, *item, ex.item.sort.kind);  // exports add an index too
+          }
+        } else if constexpr (std::is_same_v<T, bin::Start> ||
+                             std::is_same_v<T, std::vector<bin::Value>>) {
+          fail(absl::UnimplementedError("value and start sections are not "
+                                        "supported"));
+        }
+        // Custom sections and core types need nothing at run time.
+      },
+      section.body);
+  return status;
+}
+
+absl::StatusOr<std::shared_ptr<ComponentInstance>> RuntimeImpl::InstantiateIn(
+    const bin::Component& c, Scope* parent,
+    const std::vector<std::pair<std::string, ComponentItem>>& imports) {
+  Scope s;
+  s.parent = parent;
+  s.instance_id = next_instance_++;
+  const uint64_t id = s.instance_id;
+  auto resources = &resources_;
+  s.handles = std::make_shared<ResourceHandleTable>(
+      [id, resources](cabi::ResourceId r) {
+        auto it = resources->find(r);
+        return it != resources->end() && it->second->owner == id;
+      });
+  auto exports = std::make_shared<MapInstance>();
+  for (const bin::Section& section : c.sections) {
+    WB_RETURN_IF_ERROR(Section(s, section, imports, *exports));
+  }
+  return exports;
+}
+
+}  // namespace
+
+std::unique_ptr<Runtime> NewRuntime() { return std::make_unique<RuntimeImpl>(); }
+
+}  // namespace wasi_bridge::engine
