@@ -206,13 +206,22 @@ class HostFunctionImpl : public ComponentFunction {
   HostFunction fn_;
 };
 
-struct ComponentDef {
+struct Scope;
+
+}  // namespace
+
+// A component definition with the enclosing scope its outer aliases see
+// (kept alive, since the definition may be instantiated later).
+class ComponentDefinition {
+ public:
   const bin::Component* component = nullptr;
-  struct Scope* parent = nullptr;
+  std::shared_ptr<Scope> parent;
 };
 
+namespace {
+
 struct Scope {
-  Scope* parent = nullptr;
+  std::shared_ptr<Scope> parent;
   uint64_t instance_id = 0;
   std::shared_ptr<ResourceHandleTable> handles;
   std::vector<CoreExtern> core_funcs, core_tables, core_memories, core_globals,
@@ -222,7 +231,7 @@ struct Scope {
   std::vector<RtType> types;
   std::vector<std::shared_ptr<ComponentFunction>> funcs;
   std::vector<std::shared_ptr<ComponentInstance>> instances;
-  std::vector<ComponentDef> components;
+  std::vector<std::shared_ptr<ComponentDefinition>> components;
 };
 
 class RuntimeImpl : public Runtime {
@@ -247,10 +256,11 @@ class RuntimeImpl : public Runtime {
 
  private:
   absl::StatusOr<std::shared_ptr<ComponentInstance>> InstantiateIn(
-      const bin::Component& c, Scope* parent,
+      const bin::Component& c, std::shared_ptr<Scope> parent,
       const std::vector<std::pair<std::string, ComponentItem>>& imports);
 
-  absl::Status Section(Scope& s, const bin::Section& section,
+  absl::Status Section(const std::shared_ptr<Scope>& self, Scope& s,
+                       const bin::Section& section,
                        const std::vector<std::pair<std::string, ComponentItem>>&
                            imports,
                        MapInstance& exports);
@@ -588,15 +598,28 @@ absl::StatusOr<ComponentItem> RuntimeImpl::ItemOf(Scope& s,
       item.type = t.resource ? cabi::CabiType::Own(t.resource->id) : t.value;
       return item;
     }
+    case bin::SortKind::kComponent:
+      item.kind = ComponentItem::Kind::kComponent;
+      item.component = s.components.at(si.index);
+      return item;
+    case bin::SortKind::kCore:
+      if (si.sort.core == bin::CoreSort::kModule) {
+        item.kind = ComponentItem::Kind::kCoreModule;
+        item.core_module = s.core_modules.at(si.index);
+        return item;
+      }
+      return absl::InvalidArgumentError("only core modules can be passed");
     default:
-      return absl::UnimplementedError(
-          "exporting or passing components and core modules is not supported "
-          "by the engine yet");
+      return absl::UnimplementedError("values are not supported");
   }
 }
 
 void RuntimeImpl::Push(Scope& s, const ComponentItem& item, bin::SortKind kind) {
   switch (kind) {
+    case bin::SortKind::kComponent: s.components.push_back(item.component); break;
+    case bin::SortKind::kCore:
+      if (item.core_module) s.core_modules.push_back(item.core_module);
+      break;
     case bin::SortKind::kFunc: s.funcs.push_back(item.func); break;
     case bin::SortKind::kInstance: s.instances.push_back(item.instance); break;
     case bin::SortKind::kType: {
@@ -642,17 +665,14 @@ absl::Status RuntimeImpl::Alias(Scope& s, const bin::Alias& a) {
     case bin::Alias::Target::kExport: {
       WB_ASSIGN_OR_RETURN(ComponentItem item,
                           s.instances.at(a.instance)->Export(a.name));
-      if (a.sort.kind == bin::SortKind::kCore ||
-          a.sort.kind == bin::SortKind::kComponent) {
-        return absl::UnimplementedError("aliasing components or core modules "
-                                        "out of instances is not supported");
-      }
       Push(s, item, a.sort.kind);
       return absl::OkStatus();
     }
     case bin::Alias::Target::kOuter: {
       Scope* target = &s;
-      for (uint32_t i = 0; i < a.outer_count && target; ++i) target = target->parent;
+      for (uint32_t i = 0; i < a.outer_count && target; ++i) {
+        target = target->parent.get();
+      }
       if (!target) return absl::InvalidArgumentError("outer alias out of range");
       if (a.sort.kind == bin::SortKind::kType) {
         s.types.push_back(target->types.at(a.outer_index));
@@ -669,7 +689,7 @@ absl::Status RuntimeImpl::Alias(Scope& s, const bin::Alias& a) {
 }
 
 absl::Status RuntimeImpl::Section(
-    Scope& s, const bin::Section& section,
+    const std::shared_ptr<Scope>& self, Scope& s, const bin::Section& section,
     const std::vector<std::pair<std::string, ComponentItem>>& imports,
     MapInstance& exports) {
   absl::Status status = absl::OkStatus();
@@ -722,11 +742,14 @@ absl::Status RuntimeImpl::Section(
             s.core_instances.push_back(std::move(exp));
           }
         } else if constexpr (std::is_same_v<T, std::shared_ptr<bin::Component>>) {
-          s.components.push_back(ComponentDef{body.get(), &s});
+          auto def = std::make_shared<ComponentDefinition>();
+          def->component = body.get();
+          def->parent = self;
+          s.components.push_back(std::move(def));
         } else if constexpr (std::is_same_v<T, std::vector<bin::Instance>>) {
           for (const auto& inst : body) {
             if (inst.is_instantiate) {
-              const ComponentDef& def = s.components.at(inst.component);
+              const ComponentDefinition& def = *s.components.at(inst.component);
               std::vector<std::pair<std::string, ComponentItem>> args;
               for (const auto& a : inst.args) {
                 auto item = ItemOf(s, a.item);
@@ -776,10 +799,15 @@ absl::Status RuntimeImpl::Section(
               case bin::ExternKind::kFunc: Push(s, *found, bin::SortKind::kFunc); break;
               case bin::ExternKind::kInstance: Push(s, *found, bin::SortKind::kInstance); break;
               case bin::ExternKind::kType: Push(s, *found, bin::SortKind::kType); break;
+              case bin::ExternKind::kComponent:
+                Push(s, *found, bin::SortKind::kComponent);
+                break;
+              case bin::ExternKind::kCoreModule:
+                Push(s, *found, bin::SortKind::kCore);
+                break;
               default:
                 return fail(absl::UnimplementedError(
-                    "importing components, core modules or values is not "
-                    "supported by the engine yet"));
+                    "importing values is not supported"));
             }
           }
         } else if constexpr (std::is_same_v<T, std::vector<bin::Export>>) {
@@ -801,10 +829,11 @@ absl::Status RuntimeImpl::Section(
 }
 
 absl::StatusOr<std::shared_ptr<ComponentInstance>> RuntimeImpl::InstantiateIn(
-    const bin::Component& c, Scope* parent,
+    const bin::Component& c, std::shared_ptr<Scope> parent,
     const std::vector<std::pair<std::string, ComponentItem>>& imports) {
-  Scope s;
-  s.parent = parent;
+  auto self = std::make_shared<Scope>();
+  Scope& s = *self;
+  s.parent = std::move(parent);
   s.instance_id = next_instance_++;
   const uint64_t id = s.instance_id;
   auto resources = &resources_;
@@ -815,7 +844,7 @@ absl::StatusOr<std::shared_ptr<ComponentInstance>> RuntimeImpl::InstantiateIn(
       });
   auto exports = std::make_shared<MapInstance>();
   for (const bin::Section& section : c.sections) {
-    WB_RETURN_IF_ERROR(Section(s, section, imports, *exports));
+    WB_RETURN_IF_ERROR(Section(self, s, section, imports, *exports));
   }
   return exports;
 }

@@ -45,6 +45,8 @@ using HostFunction = std::function<absl::StatusOr<std::optional<cabi::Value>>(
     std::vector<cabi::Value> args)>;
 
 class ComponentInstance;
+class ComponentDefinition;  // an uninstantiated component (opaque)
+class CoreModule;           // engine/core/executor.h
 
 // An item a component imports or exports.
 struct ComponentItem {
@@ -52,7 +54,10 @@ struct ComponentItem {
   Kind kind = Kind::kFunc;
   std::shared_ptr<ComponentFunction> func;
   std::shared_ptr<ComponentInstance> instance;
+  // A type; a resource type travels as `own<r>` of its identity.
   cabi::TypeRef type;
+  std::shared_ptr<ComponentDefinition> component;
+  std::shared_ptr<CoreModule> core_module;
 };
 
 class ComponentInstance {
