@@ -12,7 +12,47 @@ namespace {
 constexpr uint8_t kTypeSection = 1;
 constexpr uint8_t kImportSection = 2;
 constexpr uint8_t kFunctionSection = 3;
+constexpr uint8_t kTableSection = 4;
+constexpr uint8_t kMemorySection = 5;
+constexpr uint8_t kGlobalSection = 6;
 constexpr uint8_t kExportSection = 7;
+
+// Skips a constant expression (the instructions allowed in one, including
+// extended-const and v128.const) up to and including its `end`.
+absl::Status SkipConstExpr(ByteReader& r) {
+  while (true) {
+    const uint32_t at = r.Offset();
+    WB_ASSIGN_OR_RETURN(uint8_t op, r.ReadByte("constant expression"));
+    switch (op) {
+      case 0x0b: return absl::OkStatus();
+      case 0x41: WB_RETURN_IF_ERROR(r.ReadS33("i32.const").status()); break;
+      case 0x42: {
+        // s64: skip LEB bytes.
+        for (int i = 0; i < 10; ++i) {
+          WB_ASSIGN_OR_RETURN(uint8_t b, r.ReadByte("i64.const"));
+          if ((b & 0x80) == 0) break;
+        }
+        break;
+      }
+      case 0x43: WB_RETURN_IF_ERROR(r.ReadBytes(4, "f32.const").status()); break;
+      case 0x44: WB_RETURN_IF_ERROR(r.ReadBytes(8, "f64.const").status()); break;
+      case 0x23:
+      case 0xd2: WB_RETURN_IF_ERROR(r.ReadU32("index").status()); break;
+      case 0xd0: WB_RETURN_IF_ERROR(r.ReadS33("heap type").status()); break;
+      case 0x6a: case 0x6b: case 0x6c: case 0x7c: case 0x7d: case 0x7e: break;
+      case 0xfd: {
+        WB_ASSIGN_OR_RETURN(uint32_t sub, r.ReadU32("simd opcode"));
+        if (sub != 12) return r.ErrorAt(at, "unexpected instruction in constant expression");
+        WB_RETURN_IF_ERROR(r.ReadBytes(16, "v128.const").status());
+        break;
+      }
+      default:
+        return r.ErrorAt(at, absl::StrFormat("unexpected opcode 0x%02x in a "
+                                             "constant expression",
+                                             op));
+    }
+  }
+}
 
 absl::Status ScanTypes(ByteReader& r, CoreModuleInfo& info) {
   WB_ASSIGN_OR_RETURN(uint32_t n, r.ReadCount("core types"));
@@ -79,6 +119,45 @@ absl::StatusOr<CoreModuleInfo> ScanCoreModule(Bytes module,
         info.function_count += n;
         break;
       }
+      case kTableSection: {
+        WB_ASSIGN_OR_RETURN(uint32_t n, s.ReadCount("core tables"));
+        for (uint32_t i = 0; i < n; ++i) {
+          CoreExternDesc d;
+          d.kind = 0x01;
+          WB_ASSIGN_OR_RETURN(uint8_t lead, s.PeekByte("table type"));
+          const bool with_init = lead == 0x40;
+          if (with_init) {
+            s.ReadByte("table type").IgnoreError();
+            WB_ASSIGN_OR_RETURN(uint8_t zero, s.ReadByte("table type"));
+            (void)zero;
+          }
+          WB_ASSIGN_OR_RETURN(CoreExternDesc t, internal::ReadTableType(s));
+          d = t;
+          if (with_init) WB_RETURN_IF_ERROR(SkipConstExpr(s));
+          info.defined_tables.push_back(d);
+        }
+        break;
+      }
+      case kMemorySection: {
+        WB_ASSIGN_OR_RETURN(uint32_t n, s.ReadCount("core memories"));
+        for (uint32_t i = 0; i < n; ++i) {
+          WB_ASSIGN_OR_RETURN(CoreExternDesc d, internal::ReadMemoryType(s));
+          info.defined_memories.push_back(d);
+        }
+        break;
+      }
+      case kGlobalSection: {
+        WB_ASSIGN_OR_RETURN(uint32_t n, s.ReadCount("core globals"));
+        for (uint32_t i = 0; i < n; ++i) {
+          CoreExternDesc d;
+          d.kind = 0x03;
+          WB_ASSIGN_OR_RETURN(d.value_type, internal::ReadCoreValType(s));
+          WB_ASSIGN_OR_RETURN(d.mutable_, s.ReadFlag("global mutability"));
+          WB_RETURN_IF_ERROR(SkipConstExpr(s));
+          info.defined_globals.push_back(d);
+        }
+        break;
+      }
       case kExportSection: {
         WB_ASSIGN_OR_RETURN(uint32_t n, s.ReadCount("core exports"));
         for (uint32_t i = 0; i < n; ++i) {
@@ -121,16 +200,16 @@ absl::StatusOr<CoreModuleInfo> ScanCoreModule(Bytes module,
             SignatureOf(info, defined_funcs[ex.index - imported_funcs]);
       }
     } else {
-      // Tables, memories and globals: record the import's descriptor when
-      // the export re-exports an import; defined ones stay default.
-      uint32_t seen = 0;
+      // Tables, memories and globals: imported ones first, then defined.
+      std::vector<const CoreExternDesc*> space;
       for (const CoreModuleImport& im : info.imports) {
-        if (im.desc.kind != static_cast<uint8_t>(ex.sort)) continue;
-        if (seen++ == ex.index) {
-          ex.desc = im.desc;
-          break;
-        }
+        if (im.desc.kind == static_cast<uint8_t>(ex.sort)) space.push_back(&im.desc);
       }
+      const auto& defined = ex.sort == CoreSort::kTable    ? info.defined_tables
+                            : ex.sort == CoreSort::kMemory ? info.defined_memories
+                                                           : info.defined_globals;
+      for (const auto& d : defined) space.push_back(&d);
+      if (ex.index < space.size()) ex.desc = *space[ex.index];
       ex.desc.kind = static_cast<uint8_t>(ex.sort);
     }
   }

@@ -40,6 +40,8 @@ struct CoreModuleInfo {
   std::vector<CoreModuleImport> imports;
   std::vector<CoreModuleExport> exports;
   uint32_t function_count = 0;  // imported + defined
+  // Descriptors of the module's own tables, memories and globals.
+  std::vector<CoreExternDesc> defined_tables, defined_memories, defined_globals;
 };
 
 // Scans the module's type, import, function, table, memory, global and

@@ -16,6 +16,9 @@ absl::StatusOr<CoreType> ReadCoreType(ByteReader& r);
 absl::StatusOr<CoreRecType> ReadModuleRecType(ByteReader& r);
 absl::StatusOr<CoreExternDesc> ReadCoreExternDesc(ByteReader& r);
 absl::StatusOr<CoreSort> ReadCoreSort(ByteReader& r);
+// `reftype limits` and `limits` as CoreExternDescs of kind 1 / 2.
+absl::StatusOr<CoreExternDesc> ReadTableType(ByteReader& r);
+absl::StatusOr<CoreExternDesc> ReadMemoryType(ByteReader& r);
 
 // Component-level productions (types.cc).
 absl::StatusOr<ValType> ReadValType(ByteReader& r);

@@ -343,6 +343,21 @@ absl::StatusOr<CoreSort> ReadCoreSort(ByteReader& r) {
   }
 }
 
+absl::StatusOr<CoreExternDesc> ReadTableType(ByteReader& r) {
+  CoreExternDesc d;
+  d.kind = 0x01;
+  WB_ASSIGN_OR_RETURN(d.value_type, ReadCoreValType(r));
+  WB_ASSIGN_OR_RETURN(d.limits, ReadLimits(r, /*is_memory=*/false));
+  return d;
+}
+
+absl::StatusOr<CoreExternDesc> ReadMemoryType(ByteReader& r) {
+  CoreExternDesc d;
+  d.kind = 0x02;
+  WB_ASSIGN_OR_RETURN(d.limits, ReadLimits(r, /*is_memory=*/true));
+  return d;
+}
+
 absl::StatusOr<CoreExternDesc> ReadCoreExternDesc(ByteReader& r) {
   CoreExternDesc d;
   const uint32_t at = r.Offset();

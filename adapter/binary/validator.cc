@@ -469,7 +469,10 @@ std::optional<CoreTypeEntry> Validator::BuildCoreType(Scope& s,
         check_limits(d.import.desc);
         shape->imports.push_back({d.import.module, d.import.field,
                                   static_cast<CoreSort>(d.import.desc.kind),
-                                  sig_of(d.import.desc)});
+                                  sig_of(d.import.desc),
+                                  d.import.desc.kind >= 1 && d.import.desc.kind <= 3
+                                      ? std::optional(d.import.desc)
+                                      : std::nullopt});
         break;
       case CoreModuleDecl::Kind::kExport:
         if (!export_names.insert(d.export_name).second) {
@@ -480,7 +483,10 @@ std::optional<CoreTypeEntry> Validator::BuildCoreType(Scope& s,
         check_limits(d.export_desc);
         shape->exports.push_back({"", d.export_name,
                                   static_cast<CoreSort>(d.export_desc.kind),
-                                  sig_of(d.export_desc)});
+                                  sig_of(d.export_desc),
+                                  d.export_desc.kind >= 1 && d.export_desc.kind <= 3
+                                      ? std::optional(d.export_desc)
+                                      : std::nullopt});
         break;
     }
   }

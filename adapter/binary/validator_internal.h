@@ -123,6 +123,7 @@ struct CoreModuleShape {
     std::string_view name;
     CoreSort sort = CoreSort::kFunc;
     std::optional<CoreSignature> signature;
+    std::optional<CoreExternDesc> desc;  // tables, memories, globals
   };
   std::vector<Item> imports;
   std::vector<Item> exports;
@@ -131,7 +132,16 @@ struct CoreModuleShape {
 struct CoreItem {
   CoreSort sort = CoreSort::kFunc;
   std::optional<CoreSignature> signature;  // funcs
+  std::optional<CoreExternDesc> desc;      // tables, memories, globals
 };
+
+// Why a core item described by `have` cannot satisfy an import described by
+// `want` (tables, memories and globals), or "".
+std::string CoreDescMismatch(const CoreExternDesc& have,
+                             const CoreExternDesc& want);
+// Why module shape `have` cannot be used where `want` is expected, or "".
+std::string ModuleShapeMismatch(const CoreModuleShape& have,
+                                const CoreModuleShape& want);
 
 struct CoreInstanceShape {
   absl::flat_hash_map<std::string_view, CoreItem> exports;

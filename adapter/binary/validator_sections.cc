@@ -23,18 +23,122 @@ const char* CoreSortName(CoreSort s) {
   return "?";
 }
 
+std::optional<CoreExternDesc> DescIfData(const CoreExternDesc& d) {
+  if (d.kind == 0x01 || d.kind == 0x02 || d.kind == 0x03) return d;
+  return std::nullopt;
+}
+
 std::shared_ptr<CoreModuleShape> ShapeOf(const CoreModuleInfo& info) {
   auto shape = std::make_shared<CoreModuleShape>();
   for (const auto& im : info.imports) {
     shape->imports.push_back({im.module, im.field,
                               static_cast<CoreSort>(im.desc.kind),
-                              im.signature});
+                              im.signature, DescIfData(im.desc)});
   }
   for (const auto& ex : info.exports) {
-    shape->exports.push_back({"", ex.name, ex.sort, ex.signature});
+    shape->exports.push_back({"", ex.name, ex.sort, ex.signature,
+                              DescIfData(ex.desc)});
   }
   return shape;
 }
+
+const char* ValTypeName(const CoreValType& t) {
+  switch (t.code) {
+    case 0x7f: return "i32";
+    case 0x7e: return "i64";
+    case 0x7d: return "f32";
+    case 0x7c: return "f64";
+    case 0x7b: return "v128";
+    case 0x70: return "funcref";
+    case 0x6f: return "externref";
+    default: return "ref";
+  }
+}
+
+bool LimitsFit(const Limits& have, const Limits& want) {
+  if (have.min < want.min) return false;
+  if (want.flags & 0x01) {
+    return (have.flags & 0x01) && have.max <= want.max;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string CoreDescMismatch(const CoreExternDesc& have,
+                             const CoreExternDesc& want) {
+  switch (want.kind) {
+    case 0x03:
+      if (!(have.value_type == want.value_type)) {
+        return absl::StrFormat("expected global type %s, found %s",
+                               ValTypeName(want.value_type),
+                               ValTypeName(have.value_type));
+      }
+      if (have.mutable_ != want.mutable_) return "mismatch in global mutability";
+      return "";
+    case 0x01:
+      if (!(have.value_type == want.value_type)) {
+        return absl::StrFormat("expected table element type %s, found %s",
+                               ValTypeName(want.value_type),
+                               ValTypeName(have.value_type));
+      }
+      return LimitsFit(have.limits, want.limits) ? "" : "mismatch in table limits";
+    case 0x02:
+      if ((have.limits.flags & 0x02) != (want.limits.flags & 0x02)) {
+        return "mismatch in the shared flag for memories";
+      }
+      if ((have.limits.flags & 0x04) != (want.limits.flags & 0x04)) {
+        return "mismatch in memory index type";
+      }
+      return LimitsFit(have.limits, want.limits) ? "" : "mismatch in memory limits";
+    default:
+      return "";
+  }
+}
+
+std::string ModuleShapeMismatch(const CoreModuleShape& have,
+                                const CoreModuleShape& want) {
+  auto same = [](const CoreModuleShape::Item& a, const CoreModuleShape::Item& b)
+      -> std::string {
+    if (a.sort != b.sort) return "different kinds of item";
+    if (a.signature && b.signature && !(*a.signature == *b.signature)) {
+      return absl::StrFormat("expected %s, found %s",
+                             FormatSignature(*b.signature),
+                             FormatSignature(*a.signature));
+    }
+    if (a.desc && b.desc) return CoreDescMismatch(*a.desc, *b.desc);
+    return "";
+  };
+  for (const auto& w : want.exports) {
+    const CoreModuleShape::Item* h = nullptr;
+    for (const auto& e : have.exports) {
+      if (e.name == w.name) h = &e;
+    }
+    if (!h) return absl::StrFormat("missing expected export `%s`", w.name);
+    std::string why = same(*h, w);
+    if (!why.empty()) {
+      return absl::StrFormat("type mismatch in export `%s`: %s", w.name, why);
+    }
+  }
+  // The module may only import what the expected type lets it import.
+  for (const auto& h : have.imports) {
+    const CoreModuleShape::Item* w = nullptr;
+    for (const auto& i : want.imports) {
+      if (i.module == h.module && i.name == h.name) w = &i;
+    }
+    if (!w) {
+      return absl::StrFormat("missing expected import `%s::%s`", h.module, h.name);
+    }
+    std::string why = same(*w, h);
+    if (!why.empty()) {
+      return absl::StrFormat("type mismatch in import `%s::%s`: %s", h.module,
+                             h.name, why);
+    }
+  }
+  return "";
+}
+
+namespace {
 
 }  // namespace
 
@@ -139,6 +243,15 @@ void Validator::ValidateCoreInstance(Scope& s, const CoreInstance& ci) {
                                        CoreSortName(item->second.sort)));
       continue;
     }
+    if (im.desc && item->second.desc) {
+      const std::string why = CoreDescMismatch(*item->second.desc, *im.desc);
+      if (!why.empty()) {
+        Error(ci.offset, absl::StrFormat("type mismatch for export `%s` of "
+                                         "module instantiation argument `%s`: "
+                                         "%s",
+                                         im.name, im.module, why));
+      }
+    }
     if (im.signature && item->second.signature &&
         !(*im.signature == *item->second.signature)) {
       Error(ci.offset,
@@ -151,7 +264,7 @@ void Validator::ValidateCoreInstance(Scope& s, const CoreInstance& ci) {
     }
   }
   for (const auto& ex : module.exports) {
-    shape->exports.emplace(ex.name, CoreItem{ex.sort, ex.signature});
+    shape->exports.emplace(ex.name, CoreItem{ex.sort, ex.signature, ex.desc});
   }
   s.core_instances.push_back(shape);
 }
@@ -213,7 +326,16 @@ void Validator::ValidateInstance(Scope& s, const Instance& inst) {
                                          name));
       continue;
     }
-    if (want.kind == ExternKind::kCoreModule) continue;
+    if (want.kind == ExternKind::kCoreModule) {
+      if (want.module && have.module) {
+        const std::string why = ModuleShapeMismatch(*have.module, *want.module);
+        if (!why.empty()) {
+          Error(inst.offset, absl::StrFormat("type mismatch in import `%s`: %s",
+                                             name, why));
+        }
+      }
+      continue;
+    }
     if (want.kind == ExternKind::kType &&
         arena_.Get(want.type).abstract_resource && !subst.contains(want.type)) {
       if (arena_.Get(have.type).kind != TKind::kResource) {
