@@ -380,6 +380,7 @@ std::optional<TypeId> Validator::BuildDeclarator(Scope& outer,
         auto e = ResolveExternDesc(inner, d.desc, d.offset);
         if (!e) break;
         if (e->kind == ExternKind::kInstance) e->type = arena_.Freshen(e->type);
+        CheckAttributes(d.name, e->kind, d.offset);
         CheckAnnotated(d.name, *e,
                        is_import ? inner.import_type_names
                                  : inner.export_type_names,
@@ -808,6 +809,32 @@ void Validator::CheckAnnotated(
       }
     }
     fail("resource used in function does not have a name in this context");
+  }
+}
+
+void Validator::CheckAttributes(const ExternName& n, ExternKind kind,
+                                uint32_t offset) {
+  for (const NameAttribute& a : n.attributes) {
+    if (a.kind != 0) continue;  // only `implements` has rules
+    if (a.value.empty()) {
+      Error(offset, absl::StrFormat("`%s`: `implements` value is not a valid "
+                                    "name",
+                                    n.name));
+    } else if (!ParseInterfaceName(a.value) || !CheckExternName(a.value).empty()) {
+      Error(offset, absl::StrFormat("`%s`: `implements` value `%s` must be an "
+                                    "interface name",
+                                    n.name, a.value));
+    }
+    if (kind != ExternKind::kInstance) {
+      Error(offset, absl::StrFormat("`%s`: only instances can have an "
+                                    "`implements` attribute",
+                                    n.name));
+    }
+    if (ParseInterfaceName(n.name)) {
+      Error(offset, absl::StrFormat("name `%s` is not valid with `implements` "
+                                    "(it must be a plain name)",
+                                    n.name));
+    }
   }
 }
 

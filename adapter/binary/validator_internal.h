@@ -220,6 +220,9 @@ class Validator {
   std::optional<Extern> ExternOfSortIndex(Scope& s, const SortIndex& si,
                                           uint32_t offset);
   bool CheckName(const ExternName& n, uint32_t offset, const char* what);
+  // The `implements` attribute: an interface name, on instances with a
+  // plain name only.
+  void CheckAttributes(const ExternName& n, ExternKind kind, uint32_t offset);
   // Checks `[constructor]r`, `[method]r.m` and `[static]r.s` against the
   // item's type and the resource named `r` in `type_names`; records type
   // items under their name.

@@ -277,6 +277,7 @@ void Validator::ValidateInstance(Scope& s, const Instance& inst) {
     for (const InlineExport& e : inst.exports) {
       CheckName(e.name, inst.offset, "instance export");
       auto ext = ExternOfSortIndex(s, e.item, inst.offset);
+      if (ext) CheckAttributes(e.name, ext->kind, inst.offset);
       if (!names.insert(e.name.name).second) {
         Error(inst.offset, absl::StrFormat("instance export name `%s` "
                                            "conflicts with a previous export",
@@ -464,6 +465,7 @@ void Validator::ValidateImport(Scope& s, const Import& im) {
     AddInstanceTypes(e->type, s.imported_types);
     AddInstanceTypes(e->type, s.visible_types);
   }
+  CheckAttributes(im.name, e->kind, im.offset);
   CheckAnnotated(im.name, *e, s.import_type_names, im.offset);
   PushExtern(s, *e);
   s.self.imports.push_back({im.name.name, *e});
@@ -517,6 +519,7 @@ void Validator::ValidateExport(Scope& s, const Export& ex) {
       AddInstanceTypes(e->type, s.visible_types);
     }
   }
+  CheckAttributes(ex.name, e->kind, ex.offset);
   CheckAnnotated(ex.name, *e, s.export_type_names, ex.offset);
   PushExtern(s, *e);
   s.self.exports.push_back({ex.name.name, *e});
