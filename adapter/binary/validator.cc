@@ -616,6 +616,21 @@ void Validator::AddAlias(Scope& s, const Alias& a) {
     }
     PushExtern(s, e);
   };
+  // Inside type declarators aliases may only bring in types and instances.
+  if (s.is_declarator) {
+    const bool ok =
+        a.target == Alias::Target::kOuter
+            ? (a.sort.kind == SortKind::kType ||
+               (a.sort.kind == SortKind::kCore && a.sort.core == CoreSort::kType))
+            : (a.sort.kind == SortKind::kType ||
+               a.sort.kind == SortKind::kInstance);
+    if (!ok) {
+      Error(a.offset, "aliases in a type declarator may only refer to types "
+                      "or instances");
+      push_placeholder();
+      return;
+    }
+  }
   switch (a.target) {
     case Alias::Target::kExport: {
       // Component instances export component items and core modules.
@@ -715,10 +730,13 @@ void Validator::AddAlias(Scope& s, const Alias& a) {
         s.core_modules.push_back(target->core_modules[a.outer_index]);
       } else if (a.sort.kind == SortKind::kType) {
         const TypeId t = target->types[a.outer_index];
-        // A nested component may not capture its parent's resources.
-        const TypeNode& tn = arena_.Get(t);
-        if (target != &s && !s.is_declarator &&
-            (tn.kind == TKind::kResource || tn.has_resource)) {
+        // A nested component may not capture its parent's resources: no
+        // scope the alias crosses may be a component.
+        bool crosses_component = false;
+        for (Scope* p = &s; p && p != target; p = p->parent) {
+          crosses_component |= !p->is_declarator;
+        }
+        if (crosses_component && MentionsResource(t)) {
           Error(a.offset, "outer alias of a type that transitively refers to "
                           "resources is not allowed in a nested component");
         }
@@ -836,6 +854,24 @@ void Validator::CheckAttributes(const ExternName& n, ExternKind kind,
                                     n.name));
     }
   }
+}
+
+bool Validator::MentionsResource(TypeId t, int depth) {
+  if (depth > 64) return false;
+  const TypeNode& n = arena_.Get(t);
+  if (n.kind == TKind::kResource || n.has_resource) return true;
+  for (const auto* list : {&n.imports, &n.exports}) {
+    for (const auto& [name, e] : *list) {
+      if (e.kind != ExternKind::kCoreModule && MentionsResource(e.type, depth + 1)) {
+        return true;
+      }
+    }
+  }
+  for (const auto& [name, m] : n.members) {
+    if (m && MentionsResource(*m, depth + 1)) return true;
+  }
+  return (n.a && MentionsResource(*n.a, depth + 1)) ||
+         (n.b && MentionsResource(*n.b, depth + 1));
 }
 
 bool Validator::CheckName(const ExternName& n, uint32_t offset,

@@ -220,6 +220,9 @@ class Validator {
   std::optional<Extern> ExternOfSortIndex(Scope& s, const SortIndex& si,
                                           uint32_t offset);
   bool CheckName(const ExternName& n, uint32_t offset, const char* what);
+  // True if `t` mentions a resource anywhere (component and instance types
+  // included).
+  bool MentionsResource(TypeId t, int depth = 0);
   // The `implements` attribute: an interface name, on instances with a
   // plain name only.
   void CheckAttributes(const ExternName& n, ExternKind kind, uint32_t offset);
