@@ -143,15 +143,15 @@ class Parser {
     return {line_, static_cast<uint32_t>(at - line_start_ + 1)};
   }
 
-  absl::Status ErrorAt(size_t at, std::string_view message) const {
+  absl::Status ErrorAt(size_t at, absl::string_view message) const {
     auto [line, col] = Position(at);
     return absl::InvalidArgumentError(
         absl::StrFormat("%u:%u: %s", line, col, message));
   }
-  absl::Status Error(std::string_view message) const {
+  absl::Status Error(absl::string_view message) const {
     return ErrorAt(pos_, message);
   }
-  absl::Status Unexpected(std::string_view wanted) const {
+  absl::Status Unexpected(absl::string_view wanted) const {
     if (pos_ >= s_.size()) {
       return Error(absl::StrCat("unexpected end of input, expected ", wanted));
     }
