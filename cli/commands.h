@@ -14,6 +14,9 @@ int RunInspect(const Args& args);
 int RunValidate(const Args& args);
 int RunRoundtrip(const Args& args);
 int RunWit(const Args& args);
+// `wast FILE.wast [--verbose]`: runs a component-model spec test script
+// (assembled by wasm-tools json-from-wast) on the engine.
+int RunWast(const Args& args);
 
 }  // namespace wasi_bridge::cli
 
