@@ -16,6 +16,27 @@ namespace wasi_bridge::engine::cabi {
 
 namespace {
 
+// The spec's tests name two utf-8 failures: a sequence cut off by the end
+// of the string, and any other invalid byte.
+absl::Status InvalidUtf8(std::string_view s) {
+  size_t i = s.size();
+  size_t back = 0;
+  while (i > 0 && back < 4 && (static_cast<uint8_t>(s[i - 1]) & 0xc0) == 0x80) {
+    --i;
+    ++back;
+  }
+  if (i > 0) {
+    const uint8_t lead = static_cast<uint8_t>(s[i - 1]);
+    const size_t need = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : lead >= 0xc0 ? 1 : 0;
+    if (need > back) {
+      return absl::InvalidArgumentError(
+          "invalid utf-8 in string: incomplete utf-8 byte sequence");
+    }
+  }
+  return absl::InvalidArgumentError("invalid utf-8 in string");
+}
+
+
 // ---------------------------------------------------------------------------
 // Messages
 
@@ -74,7 +95,8 @@ uint64_t CanonF64(uint64_t bits) {
 bool IsScalarValue(uint32_t cp) { return cp < 0xD800 || (cp >= 0xE000 && cp < 0x110000); }
 
 absl::Status InvalidChar(uint32_t cp) {
-  return absl::InvalidArgumentError(absl::StrFormat("invalid char 0x%X", cp));
+  return absl::InvalidArgumentError(
+      absl::StrFormat("invalid `char` bit pattern 0x%X", cp));
 }
 
 uint32_t FlagsMask(uint32_t count) {
@@ -184,7 +206,9 @@ class Abi {
 
   // --- realloc ---------------------------------------------------------------
 
-  absl::StatusOr<uint32_t> Allocate(uint32_t align, uint64_t size) {
+  // `what` names the content for the spec's bounds message ("list", ...).
+  absl::StatusOr<uint32_t> Allocate(uint32_t align, uint64_t size,
+                                    const char* what = nullptr) {
     if (!ctx_.realloc) {
       return absl::InvalidArgumentError("canonical option 'realloc' is required but missing");
     }
@@ -194,11 +218,15 @@ class Abi {
     }
     absl::StatusOr<uint32_t> ptr = ctx_.realloc(0, 0, align, static_cast<uint32_t>(size));
     if (!ptr.ok()) return ptr.status();
-    if (*ptr % align != 0) return Unaligned("realloc return: ", *ptr, align);
+    if (*ptr % align != 0) return Unaligned("realloc return: result not aligned: ", *ptr, align);
     absl::StatusOr<absl::Span<uint8_t>> mem = Mem();
     if (!mem.ok()) return mem.status();
     if (!InBounds(*ptr, size, mem->size())) {
-      return OutOfBounds("realloc return: beyond end of memory: ", *ptr, size, mem->size());
+      return OutOfBounds(what && std::string_view(what) == "list"
+                             ? "realloc return: beyond end of memory (list "
+                               "content out-of-bounds): "
+                             : "realloc return: beyond end of memory: ",
+                         *ptr, size, mem->size());
     }
     return *ptr;
   }
@@ -380,13 +408,16 @@ class Abi {
     absl::StatusOr<absl::Span<uint8_t>> mem = Mem();
     if (!mem.ok()) return mem.status();
     if (!InBounds(ptr, byte_length, mem->size())) {
-      return OutOfBounds("string pointer/length out of bounds: ", ptr, byte_length, mem->size());
+      return OutOfBounds(
+          "string content out-of-bounds (string pointer/length out of bounds of "
+          "memory): ",
+          ptr, byte_length, mem->size());
     }
     absl::Span<const uint8_t> bytes = mem->subspan(ptr, byte_length);
     switch (enc) {
       case kUtf8: {
         std::string s(bytes.begin(), bytes.end());
-        if (!IsValidUtf8(s)) return absl::InvalidArgumentError("invalid utf-8 in string");
+        if (!IsValidUtf8(s)) return InvalidUtf8(s);
         return Value::String(std::move(s));
       }
       case kUtf16: {
@@ -411,7 +442,7 @@ class Abi {
     absl::StatusOr<absl::Span<uint8_t>> mem = Mem();
     if (!mem.ok()) return mem.status();
     if (!InBounds(ptr, byte_length, mem->size())) {
-      return OutOfBounds("list pointer/length out of bounds: ", ptr, byte_length, mem->size());
+      return OutOfBounds("list content out-of-bounds: ", ptr, byte_length, mem->size());
     }
     // Every element is at least one byte, so length <= memory size here.
     return LoadListFromValidRange(elem, ptr, length);
@@ -659,7 +690,7 @@ class Abi {
       return absl::InvalidArgumentError(
           absl::StrFormat("host value list of %u elements is too large to store", n));
     }
-    absl::StatusOr<uint32_t> ptr = Allocate(elem.alignment(), n * elem.size());
+    absl::StatusOr<uint32_t> ptr = Allocate(elem.alignment(), n * elem.size(), "list");
     if (!ptr.ok()) return ptr.status();
     if (absl::Status st = StoreListIntoValidRange(elem, l, *ptr); !st.ok()) return st;
     return *ptr;

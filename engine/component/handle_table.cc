@@ -12,7 +12,9 @@ absl::StatusOr<ResourceHandleTable::Entry*> ResourceHandleTable::Get(
   }
   Entry& e = entries_[handle];
   if (e.resource != resource) {
-    return Trap(absl::StrFormat("handle index %u used with the wrong type",
+    return Trap(absl::StrFormat("handle index %u used with the wrong type, "
+                                "expected guest-defined resource but found a "
+                                "different guest-defined resource",
                                 handle));
   }
   return &e;
@@ -44,8 +46,8 @@ absl::StatusOr<uint32_t> ResourceHandleTable::LiftOwn(
                                 handle));
   }
   if ((*e)->lends != 0) {
-    return Trap(absl::StrFormat("cannot remove owned resource %u while "
-                                "borrowed",
+    return Trap(absl::StrFormat("cannot remove owned resource while borrowed "
+                                "(handle %u)",
                                 handle));
   }
   const uint32_t rep = (*e)->rep;
@@ -57,7 +59,21 @@ absl::StatusOr<uint32_t> ResourceHandleTable::LiftBorrow(
     cabi::ResourceId resource, uint32_t handle) {
   auto e = Get(resource, handle);
   if (!e.ok()) return e.status();
+  if ((*e)->own) {
+    ++(*e)->lends;
+    call_lends_.push_back(handle);
+  }
   return (*e)->rep;
+}
+
+void ResourceHandleTable::EndLendsSince(size_t mark) {
+  while (call_lends_.size() > mark) {
+    const uint32_t h = call_lends_.back();
+    call_lends_.pop_back();
+    if (h < entries_.size() && entries_[h].live && entries_[h].lends > 0) {
+      --entries_[h].lends;
+    }
+  }
 }
 
 absl::StatusOr<uint32_t> ResourceHandleTable::LowerOwn(

@@ -42,6 +42,11 @@ class ResourceHandleTable : public cabi::HandleTable {
   size_t Mark() const { return call_borrows_.size(); }
   void ReleaseBorrowsSince(size_t mark);
 
+  // Handles of this table lent out (lifted as borrows) to a callee stay
+  // lent until that call returns: they cannot be dropped or moved meanwhile.
+  size_t LendMark() const { return call_lends_.size(); }
+  void EndLendsSince(size_t mark);
+
  private:
   struct Entry {
     cabi::ResourceId resource = 0;
@@ -58,6 +63,7 @@ class ResourceHandleTable : public cabi::HandleTable {
   std::vector<Entry> entries_{Entry{}};  // slot 0 reserved
   std::vector<uint32_t> free_;
   std::vector<uint32_t> call_borrows_;
+  std::vector<uint32_t> call_lends_;
 };
 
 }  // namespace wasi_bridge::engine

@@ -97,9 +97,24 @@ struct Options {
 
 class RuntimeImpl;
 
+// Per component instance: whether it is on the call stack, and whether a
+// trap poisoned it (CanonicalABI.md: a trapped instance cannot be entered
+// again).
+struct InstanceState {
+  bool entered = false;
+  bool poisoned = false;
+};
+
+// Canonical ABI failures inside a call are traps of that call.
+absl::Status AsTrap(absl::Status s) {
+  if (s.ok() || IsTrap(s)) return s;
+  return Trap(std::string_view(s.message().data(), s.message().size()));
+}
+
 // The state a lifted or lowered function needs at call time.
 struct CallSite {
   CoreStore* store = nullptr;
+  std::shared_ptr<InstanceState> instance;
   Options options;
   std::shared_ptr<ResourceHandleTable> handles;
   std::shared_ptr<StoreMemory> memory;
@@ -151,13 +166,22 @@ class LiftedFunction : public ComponentFunction {
           "function takes %u arguments, %u given", sig_.params.size(),
           args.size()));
     }
-    if (in_call_) {
+    InstanceState& state = *site_.instance;
+    if (state.poisoned) {
+      return Trap("cannot enter component instance: a trap left it poisoned");
+    }
+    if (state.entered) {
       return Trap("cannot enter component instance: it is already on the "
                   "call stack");
     }
-    in_call_ = true;
+    state.entered = true;
     auto result = CallInner(std::move(args));
-    in_call_ = false;
+    state.entered = false;
+    if (!result.ok()) {
+      absl::Status trap = AsTrap(result.status());
+      state.poisoned = true;
+      return trap;
+    }
     return result;
   }
 
@@ -188,7 +212,6 @@ class LiftedFunction : public ComponentFunction {
   FuncSignature sig_;
   CoreExtern core_;
   CallSite site_;
-  bool in_call_ = false;
 };
 
 class HostFunctionImpl : public ComponentFunction {
@@ -206,22 +229,32 @@ class HostFunctionImpl : public ComponentFunction {
   HostFunction fn_;
 };
 
-struct Scope;
+struct OuterView;
 
 }  // namespace
 
-// A component definition with the enclosing scope its outer aliases see
-// (kept alive, since the definition may be instantiated later).
+// A component definition with what its outer aliases can see of the
+// enclosing components (a snapshot: only earlier definitions are visible,
+// and holding the scopes themselves would make ownership cycles).
 class ComponentDefinition {
  public:
   const bin::Component* component = nullptr;
-  std::shared_ptr<Scope> parent;
+  std::shared_ptr<const OuterView> parent;
 };
 
 namespace {
 
+// The index spaces an outer alias can name: types, components, modules.
+struct OuterView {
+  std::vector<RtType> types;
+  std::vector<std::shared_ptr<ComponentDefinition>> components;
+  std::vector<std::shared_ptr<CoreModule>> core_modules;
+  std::shared_ptr<const OuterView> parent;
+};
+
 struct Scope {
-  std::shared_ptr<Scope> parent;
+  std::shared_ptr<const OuterView> parent;
+  std::shared_ptr<InstanceState> state = std::make_shared<InstanceState>();
   uint64_t instance_id = 0;
   std::shared_ptr<ResourceHandleTable> handles;
   std::vector<CoreExtern> core_funcs, core_tables, core_memories, core_globals,
@@ -256,11 +289,10 @@ class RuntimeImpl : public Runtime {
 
  private:
   absl::StatusOr<std::shared_ptr<ComponentInstance>> InstantiateIn(
-      const bin::Component& c, std::shared_ptr<Scope> parent,
+      const bin::Component& c, std::shared_ptr<const OuterView> parent,
       const std::vector<std::pair<std::string, ComponentItem>>& imports);
 
-  absl::Status Section(const std::shared_ptr<Scope>& self, Scope& s,
-                       const bin::Section& section,
+  absl::Status Section(Scope& s, const bin::Section& section,
                        const std::vector<std::pair<std::string, ComponentItem>>&
                            imports,
                        MapInstance& exports);
@@ -476,6 +508,7 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
   auto site = [&](const Options& o) {
     CallSite cs;
     cs.store = store_.get();
+    cs.instance = s.state;
     cs.options = o;
     cs.handles = s.handles;
     if (o.memory) cs.memory = std::make_shared<StoreMemory>(*store_, *o.memory);
@@ -522,21 +555,30 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
             cabi::CallContext ctx = cs.Context();
             std::vector<cabi::CoreValue> flat_args;
             for (const auto& a : args) flat_args.push_back(ToCabi(a));
-            WB_ASSIGN_OR_RETURN(cabi::LiftedArgs lifted,
-                                cabi::LiftFunctionArgs(ctx, ParamTypes(sig),
-                                                       ResultTypes(sig), flat_args));
-            WB_ASSIGN_OR_RETURN(std::optional<cabi::Value> r,
-                                callee->Call(std::move(lifted.args)));
-            std::vector<cabi::Value> values;
-            if (r) values.push_back(std::move(*r));
-            WB_ASSIGN_OR_RETURN(
-                std::vector<cabi::CoreValue> out,
-                cabi::LowerFunctionResults(ctx, ResultTypes(sig), values,
-                                           lifted.out_ptr));
-            for (size_t i = 0; i < out.size() && i < results.size(); ++i) {
-              results[i] = FromCabi(out[i]);
-            }
-            return absl::OkStatus();
+            // Handles lent to the callee stay lent until it returns.
+            const size_t lends = cs.handles->LendMark();
+            auto call = [&]() -> absl::Status {
+              WB_ASSIGN_OR_RETURN(cabi::LiftedArgs lifted,
+                                  cabi::LiftFunctionArgs(ctx, ParamTypes(sig),
+                                                         ResultTypes(sig),
+                                                         flat_args));
+              WB_ASSIGN_OR_RETURN(std::optional<cabi::Value> r,
+                                  callee->Call(std::move(lifted.args)));
+              cs.handles->EndLendsSince(lends);
+              std::vector<cabi::Value> values;
+              if (r) values.push_back(std::move(*r));
+              WB_ASSIGN_OR_RETURN(
+                  std::vector<cabi::CoreValue> out,
+                  cabi::LowerFunctionResults(ctx, ResultTypes(sig), values,
+                                             lifted.out_ptr));
+              for (size_t i = 0; i < out.size() && i < results.size(); ++i) {
+                results[i] = FromCabi(out[i]);
+              }
+              return absl::OkStatus();
+            };
+            absl::Status status = call();
+            cs.handles->EndLendsSince(lends);
+            return AsTrap(status);
           }));
       return absl::OkStatus();
     }
@@ -669,8 +711,18 @@ absl::Status RuntimeImpl::Alias(Scope& s, const bin::Alias& a) {
       return absl::OkStatus();
     }
     case bin::Alias::Target::kOuter: {
-      Scope* target = &s;
-      for (uint32_t i = 0; i < a.outer_count && target; ++i) {
+      if (a.outer_count == 0) {
+        if (a.sort.kind == bin::SortKind::kType) {
+          s.types.push_back(s.types.at(a.outer_index));
+        } else if (a.sort.kind == bin::SortKind::kComponent) {
+          s.components.push_back(s.components.at(a.outer_index));
+        } else if (a.sort.core == bin::CoreSort::kModule) {
+          s.core_modules.push_back(s.core_modules.at(a.outer_index));
+        }
+        return absl::OkStatus();
+      }
+      const OuterView* target = s.parent.get();
+      for (uint32_t i = 1; i < a.outer_count && target; ++i) {
         target = target->parent.get();
       }
       if (!target) return absl::InvalidArgumentError("outer alias out of range");
@@ -689,7 +741,7 @@ absl::Status RuntimeImpl::Alias(Scope& s, const bin::Alias& a) {
 }
 
 absl::Status RuntimeImpl::Section(
-    const std::shared_ptr<Scope>& self, Scope& s, const bin::Section& section,
+    Scope& s, const bin::Section& section,
     const std::vector<std::pair<std::string, ComponentItem>>& imports,
     MapInstance& exports) {
   absl::Status status = absl::OkStatus();
@@ -742,9 +794,14 @@ absl::Status RuntimeImpl::Section(
             s.core_instances.push_back(std::move(exp));
           }
         } else if constexpr (std::is_same_v<T, std::shared_ptr<bin::Component>>) {
+          auto view = std::make_shared<OuterView>();
+          view->types = s.types;
+          view->components = s.components;
+          view->core_modules = s.core_modules;
+          view->parent = s.parent;
           auto def = std::make_shared<ComponentDefinition>();
           def->component = body.get();
-          def->parent = self;
+          def->parent = std::move(view);
           s.components.push_back(std::move(def));
         } else if constexpr (std::is_same_v<T, std::vector<bin::Instance>>) {
           for (const auto& inst : body) {
@@ -829,10 +886,9 @@ absl::Status RuntimeImpl::Section(
 }
 
 absl::StatusOr<std::shared_ptr<ComponentInstance>> RuntimeImpl::InstantiateIn(
-    const bin::Component& c, std::shared_ptr<Scope> parent,
+    const bin::Component& c, std::shared_ptr<const OuterView> parent,
     const std::vector<std::pair<std::string, ComponentItem>>& imports) {
-  auto self = std::make_shared<Scope>();
-  Scope& s = *self;
+  Scope s;
   s.parent = std::move(parent);
   s.instance_id = next_instance_++;
   const uint64_t id = s.instance_id;
@@ -844,7 +900,7 @@ absl::StatusOr<std::shared_ptr<ComponentInstance>> RuntimeImpl::InstantiateIn(
       });
   auto exports = std::make_shared<MapInstance>();
   for (const bin::Section& section : c.sections) {
-    WB_RETURN_IF_ERROR(Section(self, s, section, imports, *exports));
+    WB_RETURN_IF_ERROR(Section(s, section, imports, *exports));
   }
   return exports;
 }

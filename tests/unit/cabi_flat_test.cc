@@ -191,9 +191,9 @@ TEST_F(CabiFlatTest, LiftTraps) {
              absl::StatusCode::kInvalidArgument,
              "invalid variant discriminant 4294967295 (2 cases)");
   ExpectTrap(Lift(T::Char(), {CV::I32(0xD800)}).status(), absl::StatusCode::kInvalidArgument,
-             "invalid char 0xD800");
+             "invalid `char` bit pattern 0xD800");
   ExpectTrap(Lift(T::Char(), {CV::I32(0x110000)}).status(), absl::StatusCode::kInvalidArgument,
-             "invalid char 0x110000");
+             "invalid `char` bit pattern 0x110000");
   ExpectTrap(Lift(T::String(), {CV::I32(65535), CV::I32(2)}).status(),
              absl::StatusCode::kOutOfRange, "string pointer/length out of bounds");
   ExpectTrap(Lift(T::List(T::U64()), {CV::I32(4), CV::I32(1)}).status(),
@@ -344,7 +344,7 @@ TEST_F(CabiFlatTest, SpilledParamPointerTraps) {
     return 65532;
   };
   ExpectTrap(LowerFunctionArgs(ctx_, params, std::vector<Value>(17, Value::U64(1))).status(),
-             absl::StatusCode::kInvalidArgument, "realloc return: unaligned pointer 65532");
+             absl::StatusCode::kInvalidArgument, "realloc return: result not aligned: unaligned pointer 65532");
 }
 
 TEST_F(CabiFlatTest, SingleFlatResultIsDirect) {

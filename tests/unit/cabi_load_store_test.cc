@@ -308,7 +308,7 @@ TEST_F(CabiLoadStoreTest, TrapStringLength) {
 
 TEST_F(CabiLoadStoreTest, TrapStringBoundsAndAlignment) {
   ExpectTrap(LoadStr(65530, 7).status(), absl::StatusCode::kOutOfRange,
-             "string pointer/length out of bounds: pointer 65530 + 7 out of bounds of memory "
+             "string content out-of-bounds (string pointer/length out of bounds of memory): pointer 65530 + 7 out of bounds of memory "
              "(65536 bytes)");
   ExpectTrap(LoadStr(0xffffffff, 2).status(), absl::StatusCode::kOutOfRange,
              "string pointer/length out of bounds");
@@ -326,7 +326,7 @@ TEST_F(CabiLoadStoreTest, TrapInvalidChar) {
   for (uint32_t c : {0xD800u, 0xDBFFu, 0xDC00u, 0xDFFFu, 0x110000u, 0xffffffffu}) {
     Put32(0, c);
     char want[64];
-    snprintf(want, sizeof want, "invalid char 0x%X", c);
+    snprintf(want, sizeof want, "invalid `char` bit pattern 0x%X", c);
     ExpectTrap(Load(ctx_, T::Char(), 0).status(), absl::StatusCode::kInvalidArgument, want);
   }
   for (uint32_t c : {0u, 0xD7FFu, 0xE000u, 0x10FFFFu}) {
@@ -383,7 +383,7 @@ TEST_F(CabiLoadStoreTest, TrapListLengthAndBounds) {
   Put32(0, 65532);
   Put32(4, 2);
   ExpectTrap(Load(ctx_, lu32, 0).status(), absl::StatusCode::kOutOfRange,
-             "list pointer/length out of bounds: pointer 65532 + 8 out of bounds of memory "
+             "list content out-of-bounds: pointer 65532 + 8 out of bounds of memory "
              "(65536 bytes)");
   Put32(0, 6);
   ExpectTrap(Load(ctx_, lu32, 0).status(), absl::StatusCode::kInvalidArgument,
@@ -392,7 +392,7 @@ TEST_F(CabiLoadStoreTest, TrapListLengthAndBounds) {
   Put32(0, 0);
   Put32(4, (1u << 28) - 1);
   ExpectTrap(Load(ctx_, T::List(T::U8()), 0).status(), absl::StatusCode::kOutOfRange,
-             "list pointer/length out of bounds");
+             "list content out-of-bounds");
   // Empty list at the very end of memory is fine.
   Put32(0, kMemSize);
   Put32(4, 0);
@@ -406,7 +406,7 @@ TEST_F(CabiLoadStoreTest, TrapNestedErrorsPropagate) {
   Put32(4, 2);
   PutBytes(64, {1, 0, 0, 0, 'a', 0, 0, 0, 1, 0, 0, 0, 0x00, 0xd8, 0, 0});
   ExpectTrap(Load(ctx_, t, 0).status(), absl::StatusCode::kInvalidArgument,
-             "invalid char 0xD800");
+             "invalid `char` bit pattern 0xD800");
 }
 
 TEST_F(CabiLoadStoreTest, TrapRealloc) {
@@ -416,7 +416,7 @@ TEST_F(CabiLoadStoreTest, TrapRealloc) {
   };
   ExpectTrap(Store(ctx_, T::List(T::U32()), Value::List({Value::U32(1)}), 0),
              absl::StatusCode::kInvalidArgument,
-             "realloc return: unaligned pointer 4099 for alignment 4");
+             "realloc return: result not aligned: unaligned pointer 4099 for alignment 4");
   // Beyond the end of memory.
   ctx_.realloc = [](uint32_t, uint32_t, uint32_t, uint32_t) -> absl::StatusOr<uint32_t> {
     return 65534;

@@ -105,14 +105,23 @@ TEST_F(RuntimeTest, LowersStringsThroughReallocIntoGuestMemory) {
   EXPECT_EQ(**r, cabi::Value::U32(6));  // UTF-8 code units
 }
 
-TEST_F(RuntimeTest, GuestTrapsAreReportedAndTheStoreSurvives) {
+TEST_F(RuntimeTest, ATrapPoisonsTheInstanceButNotTheStore) {
   auto boom = Func("boom");
   auto r = boom->Call({});
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(IsTrap(r.status())) << r.status();
+  // The trapped instance cannot be entered again...
   auto add = Func("add");
-  auto ok = add->Call({cabi::Value::U32(1), cabi::Value::U32(2)});
-  ASSERT_TRUE(ok.ok());
+  auto again = add->Call({cabi::Value::U32(1), cabi::Value::U32(2)});
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(std::string(again.status().message()).find("cannot enter component instance"),
+            std::string::npos);
+  // ...but a new instance in the same store works.
+  auto fresh = runtime_->Instantiate(component_, {});
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  auto fresh_add = (*fresh)->Export("add");
+  auto ok = fresh_add->func->Call({cabi::Value::U32(1), cabi::Value::U32(2)});
+  ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(**ok, cabi::Value::U32(3));
 }
 
