@@ -21,37 +21,136 @@ import pytest
 from conftest import SHARED, assert_no_crash, run
 
 SPEC_TESTS = SHARED / "corpus/component-model-tests"
-SUITES = ["values", "resources", "linking"]
+SUITES = ["values", "resources", "linking", "validation", "binary", "async"]
 
 # Passed commands observed per script (the engine at the time of recording).
 PASS_FLOORS = {
-    "values/alignment.wast": 23,
+    "values/alignment.wast": 25,
     "values/concat.wast": 46,
-    "values/numerics.wast": 23,
+    "values/numerics.wast": 26,
     "values/post-return.wast": 5,
-    "values/realloc.wast": 12,
-    "values/strings.wast": 13,
+    "values/realloc.wast": 16,
+    "values/strings.wast": 17,
     "values/transcode.wast": 10,
     "values/variants.wast": 9,
-    "resources/borrows.wast": 4,
-    "resources/handle-table.wast": 27,
+    "resources/borrows.wast": 5,
+    "resources/handle-table.wast": 29,
     "resources/multiple-resources.wast": 2,
     "linking/link-time-virtualization.wast": 8,
     "linking/shared-everything-dynamic-linking.wast": 14,
     "linking/tags.wast": 2,
     "linking/unit.wast": 238,
+    "validation/abi.wast": 23,
+    "validation/annotated-names.wast": 35,
+    "validation/attributes.wast": 25,
+    "validation/core-modules.wast": 11,
+    "validation/defined-types.wast": 47,
+    "validation/extern-names.wast": 12,
+    "validation/external-visibility.wast": 52,
+    "validation/indicies.wast": 16,
+    "validation/instantiation.wast": 82,
+    "validation/kebab.wast": 31,
+    "validation/max-value-size.wast": 8,
+    "validation/outer-alias.wast": 30,
+    "validation/resources.wast": 68,
+    "binary/binary.wast": 122,
+    "async/async-calls-sync.wast": 0,
+    "async/big-interleaving-test.wast": 0,
+    "async/builtin-trap-poisons-instance.wast": 4,
+    "async/cancel-stream.wast": 0,
+    "async/cancel-subtask.wast": 0,
+    "async/cancellable.wast": 0,
+    "async/closed-stream.wast": 1,
+    "async/cross-abi-calls.wast": 1,
+    "async/cross-task-future.wast": 0,
+    "async/deadlock.wast": 0,
+    "async/dont-block-start.wast": 0,
+    "async/drop-cross-task-borrow.wast": 1,
+    "async/drop-stream.wast": 1,
+    "async/drop-subtask.wast": 0,
+    "async/drop-waitable-set.wast": 0,
+    "async/during-sync-call-may-block-if-other-ready-threads.wast": 0,
+    "async/during-sync-call-no-exclusive-resume.wast": 0,
+    "async/during-sync-call-no-sibling-resume.wast": 0,
+    "async/empty-wait.wast": 0,
+    "async/futures-must-write.wast": 0,
+    "async/partial-stream-copies.wast": 0,
+    "async/passing-resources.wast": 0,
+    "async/same-component-stream-future.wast": 1,
+    "async/sync-barges-in.wast": 0,
+    "async/sync-streams.wast": 0,
+    "async/trap-if-block-and-sync.wast": 0,
+    "async/trap-if-done.wast": 1,
+    "async/trap-if-sync-and-waitable-set.wast": 0,
+    "async/trap-if-transfer-in-waitable-set.wast": 1,
+    "async/trap-on-reenter.wast": 2,
+    "async/validate-no-async-abi-for-sync-type.wast": 3,
+    "async/validate-no-stream-char.wast": 1,
+    "async/wait-during-callback.wast": 0,
+    "async/zero-length.wast": 0,
 }
 
 # Scripts that must run without a single failed command (skips allowed).
+# The others fail on known gaps: linking/tags (try_table, unknown to wabt
+# 1.0.32), validation rules listed in spec_validation_gaps.txt, the async
+# scripts (the async ABI is not in the engine yet).
 FULLY_SUPPORTED = {
+    "values/alignment.wast",
     "values/concat.wast",
+    "values/numerics.wast",
     "values/post-return.wast",
+    "values/realloc.wast",
+    "values/strings.wast",
     "values/transcode.wast",
     "values/variants.wast",
+    "resources/borrows.wast",
+    "resources/handle-table.wast",
     "resources/multiple-resources.wast",
     "linking/link-time-virtualization.wast",
     "linking/shared-everything-dynamic-linking.wast",
     "linking/unit.wast",
+    "validation/abi.wast",
+    "validation/attributes.wast",
+    "validation/core-modules.wast",
+    "validation/defined-types.wast",
+    "validation/extern-names.wast",
+    "validation/indicies.wast",
+    "validation/instantiation.wast",
+    "validation/kebab.wast",
+    "validation/max-value-size.wast",
+    "validation/outer-alias.wast",
+    "binary/binary.wast",
+    "async/async-calls-sync.wast",
+    "async/big-interleaving-test.wast",
+    "async/cancel-stream.wast",
+    "async/cancel-subtask.wast",
+    "async/closed-stream.wast",
+    "async/cross-abi-calls.wast",
+    "async/cross-task-future.wast",
+    "async/deadlock.wast",
+    "async/dont-block-start.wast",
+    "async/drop-cross-task-borrow.wast",
+    "async/drop-stream.wast",
+    "async/drop-subtask.wast",
+    "async/drop-waitable-set.wast",
+    "async/during-sync-call-may-block-if-other-ready-threads.wast",
+    "async/during-sync-call-no-exclusive-resume.wast",
+    "async/during-sync-call-no-sibling-resume.wast",
+    "async/empty-wait.wast",
+    "async/futures-must-write.wast",
+    "async/partial-stream-copies.wast",
+    "async/passing-resources.wast",
+    "async/same-component-stream-future.wast",
+    "async/sync-barges-in.wast",
+    "async/sync-streams.wast",
+    "async/trap-if-block-and-sync.wast",
+    "async/trap-if-done.wast",
+    "async/trap-if-sync-and-waitable-set.wast",
+    "async/trap-if-transfer-in-waitable-set.wast",
+    "async/validate-no-async-abi-for-sync-type.wast",
+    "async/validate-no-stream-char.wast",
+    "async/wait-during-callback.wast",
+    "async/zero-length.wast",
 }
 
 SUMMARY = re.compile(
@@ -156,9 +255,9 @@ def test_reports_each_failure(wast_bin, wasm_tools, tmp_path):
 (assert_return (invoke "f") (u32.const 42))
 (assert_return (invoke "f") (u32.const 43))
 (assert_trap (invoke "f") "unreachable")
-(assert_trap (invoke "g") "no such message")
 (assert_return (invoke "h" (flags.const "a" "c")) (u32.const 5))
 (assert_return (invoke "h" (flags.const "z")) (u32.const 0))
+(assert_trap (invoke "g") "no such message")
 (assert_invalid (component (export "a" (func 0))) "index out of bounds")
 (assert_invalid (component) "valid after all")
 """)
@@ -168,9 +267,10 @@ def test_reports_each_failure(wast_bin, wasm_tools, tmp_path):
     lines = r.stdout.splitlines()
     assert f'{script}:14: assert_return "f": got 42u32, expected 43u32' in lines, repr(r)
     assert f'{script}:15: assert_trap "f": returned 42u32, expected trap "unreachable"' in lines
-    assert any(l.startswith(f'{script}:16: assert_trap "g": trap with different message: got "')
+    # (the trap in `g` poisons the instance, so it runs after `h`)
+    assert any(l.startswith(f'{script}:18: assert_trap "g": trap with different message: got "')
                for l in lines), repr(r)
-    assert any(l.startswith(f'{script}:18: assert_return "h": argument 0 (x): flags: unknown '
+    assert any(l.startswith(f'{script}:17: assert_return "h": argument 0 (x): flags: unknown '
                             'label "z"') for l in lines), repr(r)
     assert any(l.startswith(f"{script}:20: assert_invalid: ") for l in lines), repr(r)
     s = parse_summary(r)
