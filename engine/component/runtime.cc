@@ -103,6 +103,16 @@ class RuntimeImpl;
 struct InstanceState {
   bool entered = false;
   bool poisoned = false;
+  std::shared_ptr<InstanceState> parent;  // the enclosing component instance
+  // The instances on the call stack of this store, innermost last.
+  std::shared_ptr<std::vector<InstanceState*>> stack;
+
+  bool IsAncestorOf(const InstanceState* other) const {
+    for (const InstanceState* p = other->parent.get(); p; p = p->parent.get()) {
+      if (p == this) return true;
+    }
+    return false;
+  }
 };
 
 // Canonical ABI failures inside a call are traps of that call.
@@ -174,8 +184,18 @@ class LiftedFunction : public ComponentFunction {
       return Trap("cannot enter component instance: it is already on the "
                   "call stack");
     }
+    // Calls between a component instance and its ancestors or descendants
+    // trap (the spec's conservative recursion check).
+    for (const InstanceState* on_stack : *state.stack) {
+      if (on_stack->IsAncestorOf(&state) || state.IsAncestorOf(on_stack)) {
+        return Trap("cannot enter component instance: a parent or child "
+                    "instance is on the call stack");
+      }
+    }
     state.entered = true;
+    state.stack->push_back(&state);
     auto result = CallInner(std::move(args));
+    state.stack->pop_back();
     state.entered = false;
     if (!result.ok()) {
       absl::Status trap = AsTrap(result.status());
@@ -290,7 +310,8 @@ class RuntimeImpl : public Runtime {
  private:
   absl::StatusOr<std::shared_ptr<ComponentInstance>> InstantiateIn(
       const bin::Component& c, std::shared_ptr<const OuterView> parent,
-      const std::vector<std::pair<std::string, ComponentItem>>& imports);
+      const std::vector<std::pair<std::string, ComponentItem>>& imports,
+      std::shared_ptr<InstanceState> parent_state = nullptr);
 
   absl::Status Section(Scope& s, const bin::Section& section,
                        const std::vector<std::pair<std::string, ComponentItem>>&
@@ -308,6 +329,8 @@ class RuntimeImpl : public Runtime {
   absl::StatusOr<std::shared_ptr<CoreModule>> Compile(bin::Bytes bytes);
 
   std::unique_ptr<CoreStore> store_;
+  std::shared_ptr<std::vector<InstanceState*>> call_stack_ =
+      std::make_shared<std::vector<InstanceState*>>();
   uint64_t next_instance_ = 1;
   cabi::ResourceId next_resource_ = 1;
   absl::flat_hash_map<const uint8_t*, std::shared_ptr<CoreModule>> modules_;
@@ -813,7 +836,7 @@ absl::Status RuntimeImpl::Section(
                 if (!item.ok()) return fail(item.status());
                 args.push_back({std::string(a.name), *item});
               }
-              auto child = InstantiateIn(*def.component, def.parent, args);
+              auto child = InstantiateIn(*def.component, def.parent, args, s.state);
               if (!child.ok()) return fail(child.status());
               s.instances.push_back(*child);
             } else {
@@ -887,9 +910,12 @@ absl::Status RuntimeImpl::Section(
 
 absl::StatusOr<std::shared_ptr<ComponentInstance>> RuntimeImpl::InstantiateIn(
     const bin::Component& c, std::shared_ptr<const OuterView> parent,
-    const std::vector<std::pair<std::string, ComponentItem>>& imports) {
+    const std::vector<std::pair<std::string, ComponentItem>>& imports,
+    std::shared_ptr<InstanceState> parent_state) {
   Scope s;
   s.parent = std::move(parent);
+  s.state->parent = std::move(parent_state);
+  s.state->stack = call_stack_;
   s.instance_id = next_instance_++;
   const uint64_t id = s.instance_id;
   auto resources = &resources_;
