@@ -1,0 +1,179 @@
+// Engine baseline figures (interpreter tier), printed side by side:
+//   - host -> guest: a sync call of an exported func(u32) -> u32, in ns;
+//   - guest -> host: a lowered import called in a core loop, in ns per call;
+//   - moving a 1 MiB list<u8> across the boundary both ways, in GB/s,
+//     next to memcpy of the same size on this machine.
+// The figures are the baseline the AOT (wasm2c) tier is to improve.
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "adapter/binary/reader.h"
+#include "adapter/binary/validator.h"
+#include "engine/component/runtime.h"
+#include "tests/unit/component_bytes.h"
+#include "tests/unit/wat.h"
+
+namespace {
+
+using namespace wasi_bridge;  // NOLINT: benchmark driver
+using binary::testing::AddSection;
+using binary::testing::ByteVec;
+using binary::testing::Cat;
+using binary::testing::Name;
+using Clock = std::chrono::steady_clock;
+
+// Imports `tick: func(x: u32) -> u32`; exports `id: func(x: u32) -> u32`,
+// `loop: func(n: u32) -> u32` (calls `tick` n times), `sum: func(l:
+// list<u8>) -> u32` and `make: func(n: u32) -> list<u8>`.
+ByteVec BenchComponent() {
+  const std::vector<uint8_t> core = testing::Wat(R"(
+    (module
+      (import "host" "tick" (func $tick (param i32) (result i32)))
+      (memory (export "memory") 64)
+      (global $bump (mut i32) (i32.const 1024))
+      (func (export "id") (param i32) (result i32) local.get 0)
+      (func (export "loop") (param $n i32) (result i32)
+        (local $acc i32)
+        (block $done (loop $next
+          (br_if $done (i32.eqz (local.get $n)))
+          (local.set $acc (call $tick (local.get $acc)))
+          (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+          (br $next)))
+        local.get $acc)
+      (func (export "sum") (param i32 i32) (result i32) local.get 1)
+      (func (export "make") (param $n i32) (result i32)
+        ;; a (ptr, len) pair at 16 describing n bytes at 4096
+        (i32.store (i32.const 16) (i32.const 4096))
+        (i32.store (i32.const 20) (local.get $n))
+        i32.const 16)
+      (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+        (local $p i32)
+        global.get $bump local.set $p
+        global.get $bump local.get 3 i32.add global.set $bump
+        local.get $p)
+      (func (export "reset") (i32.const 1024) global.set $bump))
+  )");
+  ByteVec c = binary::testing::Preamble();
+  // type 0: func(x: u32) -> u32; import "tick" -> func 0.
+  AddSection(c, 7, Cat({{0x01, 0x40, 0x01}, Name("x"), {0x79, 0x00, 0x79}}));
+  AddSection(c, 10, Cat({{0x01, 0x00}, Name("tick"), {0x01, 0x00}}));
+  AddSection(c, 8, {0x01, 0x01, 0x00, 0x00, 0x00});  // core func 0 = lower tick
+  // Core instance 0 = { tick }.
+  AddSection(c, 2, Cat({{0x01, 0x01, 0x01}, Name("tick"), {0x00, 0x00}}));
+  AddSection(c, 1, core);
+  // Core instance 1 = instantiate module 0 with "host" = instance 0.
+  AddSection(c, 2, Cat({{0x01, 0x00, 0x00, 0x01}, Name("host"), {0x12, 0x00}}));
+  // Core funcs 1..6: id, loop, sum, make, realloc, reset; memory 0.
+  ByteVec aliases = {0x07};
+  for (const char* n : {"id", "loop", "sum", "make", "realloc", "reset"}) {
+    aliases = Cat({aliases, {0x00, 0x00, 0x01, 0x01}, Name(n)});
+  }
+  aliases = Cat({aliases, {0x00, 0x02, 0x01, 0x01}, Name("memory")});
+  AddSection(c, 6, aliases);
+  // types 1: list<u8>; 2: func(l: list<u8>) -> u32; 3: func(n: u32) -> list<u8>;
+  // 4: func()
+  AddSection(c, 7, Cat({{0x04, 0x70, 0x7d, 0x40, 0x01}, Name("l"),
+                        {0x01, 0x00, 0x79, 0x40, 0x01}, Name("n"),
+                        {0x79, 0x00, 0x01, 0x40, 0x00, 0x01, 0x00}}));
+  // Lifts (funcs 1..5): id (t0), loop (t0), sum (t2; memory, realloc),
+  // make (t3; memory, realloc), reset (t4).
+  AddSection(c, 8, {0x05,
+                    0x00, 0x00, 0x01, 0x00, 0x00,
+                    0x00, 0x00, 0x02, 0x00, 0x00,
+                    0x00, 0x00, 0x03, 0x02, 0x03, 0x00, 0x04, 0x05, 0x02,
+                    0x00, 0x00, 0x04, 0x02, 0x03, 0x00, 0x04, 0x05, 0x03,
+                    0x00, 0x00, 0x06, 0x00, 0x04});
+  ByteVec exports = {0x05};
+  uint8_t f = 1;
+  for (const char* n : {"id", "loop", "sum", "make", "reset"}) {
+    exports = Cat({exports, {0x00}, Name(n), {0x01, f++, 0x00}});
+  }
+  AddSection(c, 11, exports);
+  return c;
+}
+
+template <typename F>
+double SecondsFor(F&& f) {
+  const auto start = Clock::now();
+  f();
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+int main() {
+  const ByteVec bytes = BenchComponent();
+  auto component = binary::ReadComponent(binary::Bytes(bytes.data(), bytes.size()));
+  if (!component.ok()) {
+    std::fprintf(stderr, "bench component: %s\n",
+                 std::string(component.status().message()).c_str());
+    return 1;
+  }
+  for (const auto& e : binary::ValidateComponent(*component)) {
+    std::fprintf(stderr, "bench component invalid: %s\n", e.message.c_str());
+    return 1;
+  }
+  auto runtime = engine::NewRuntime();
+  engine::FuncSignature tick_sig;
+  tick_sig.params = {{"x", engine::cabi::CabiType::U32()}};
+  tick_sig.result = engine::cabi::CabiType::U32();
+  auto tick = runtime->HostFunc(
+      tick_sig, [](std::vector<engine::cabi::Value> args)
+                    -> absl::StatusOr<std::optional<engine::cabi::Value>> {
+        const uint32_t* x = args[0].Get<uint32_t>();
+        return engine::cabi::Value::U32((x ? *x : 0) + 1);
+      });
+  auto instance = runtime->Instantiate(*component, {{"tick", tick}});
+  if (!instance.ok()) {
+    std::fprintf(stderr, "instantiate: %s\n",
+                 std::string(instance.status().message()).c_str());
+    return 1;
+  }
+  auto fn = [&](const char* name) { return (*instance)->Export(name)->func; };
+  auto id = fn("id"), loop = fn("loop"), sum = fn("sum"), make = fn("make"),
+       reset = fn("reset");
+
+  constexpr int kCalls = 200000;
+  const double host_to_guest = SecondsFor([&] {
+    for (int i = 0; i < kCalls; ++i) (void)id->Call({engine::cabi::Value::U32(i)});
+  });
+  const double guest_to_host = SecondsFor([&] {
+    (void)loop->Call({engine::cabi::Value::U32(kCalls)});
+  });
+
+  constexpr size_t kBytes = 1 << 20;
+  constexpr int kRounds = 20;
+  std::vector<engine::cabi::Value> elems(kBytes, engine::cabi::Value::U8(7));
+  const engine::cabi::Value list = engine::cabi::Value::List(elems);
+  const double lower_list = SecondsFor([&] {
+    for (int i = 0; i < kRounds; ++i) {
+      (void)reset->Call({});
+      (void)sum->Call({list});
+    }
+  });
+  const double lift_list = SecondsFor([&] {
+    for (int i = 0; i < kRounds; ++i) (void)make->Call({engine::cabi::Value::U32(kBytes)});
+  });
+  std::vector<uint8_t> a(kBytes, 1), b(kBytes);
+  const double copy = SecondsFor([&] {
+    for (int i = 0; i < kRounds * 10; ++i) {
+      std::memcpy(b.data(), a.data(), kBytes);
+      a[i % kBytes] = b[(i * 7) % kBytes];
+    }
+  }) / 10;
+
+  const double gb = static_cast<double>(kBytes) * kRounds / 1e9;
+  std::printf("engine_bench (wabt interpreter tier)\n");
+  std::printf("  host->guest call func(u32)->u32     %8.0f ns/call\n",
+              host_to_guest / kCalls * 1e9);
+  std::printf("  guest->host call (lowered import)   %8.0f ns/call\n",
+              guest_to_host / kCalls * 1e9);
+  std::printf("  lower 1 MiB list<u8> host->guest    %8.3f GB/s\n", gb / lower_list);
+  std::printf("  lift 1 MiB list<u8> guest->host     %8.3f GB/s\n", gb / lift_list);
+  std::printf("  memcpy 1 MiB                        %8.3f GB/s\n", gb / copy);
+  std::printf("  ratios: lower/memcpy %.4f, lift/memcpy %.4f\n",
+              (gb / lower_list) / (gb / copy), (gb / lift_list) / (gb / copy));
+  return 0;
+}
