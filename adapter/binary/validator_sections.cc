@@ -371,62 +371,6 @@ void Validator::ValidateInstance(Scope& s, const Instance& inst) {
   s.instances.push_back(arena_.Add(std::move(node)));
 }
 
-void Validator::AddInstanceTypes(TypeId instance,
-                                 absl::flat_hash_set<TypeId>& out,
-                                 int depth) {
-  if (depth > 64) return;
-  for (const auto& [name, e] : arena_.Get(instance).exports) {
-    if (e.kind == ExternKind::kType) out.insert(e.type);
-    if (e.kind == ExternKind::kInstance) AddInstanceTypes(e.type, out, depth + 1);
-  }
-}
-
-bool Validator::AllNamed(TypeId t, const absl::flat_hash_set<TypeId>& named,
-                         int depth) {
-  if (depth > 64) return true;
-  const TypeNode& n = arena_.Get(t);
-  switch (n.kind) {
-    case TKind::kRecord:
-    case TKind::kVariant:
-    case TKind::kEnum:
-    case TKind::kFlags:
-    case TKind::kResource:
-      return named.contains(t);
-    case TKind::kOwn:
-    case TKind::kBorrow:
-      return !n.a || named.contains(*n.a);
-    case TKind::kInstance: {
-      absl::flat_hash_set<TypeId> inner = named;
-      for (const auto& [name, e] : n.exports) {
-        if (e.kind == ExternKind::kType) {
-          inner.insert(e.type);
-        } else if (e.kind != ExternKind::kCoreModule &&
-                   !AllNamed(e.type, inner, depth + 1)) {
-          return false;
-        }
-      }
-      return true;
-    }
-    case TKind::kComponent:
-      return true;  // a component type is self-contained
-    default:
-      return AllNamedMembers(t, named, depth);
-  }
-}
-
-// The members of `t` (not `t` itself) are all named.
-bool Validator::AllNamedMembers(TypeId t,
-                                const absl::flat_hash_set<TypeId>& named,
-                                int depth) {
-  const TypeNode n = arena_.Get(t);  // copy: recursion may grow the arena
-  for (const auto& [name, m] : n.members) {
-    if (m && !AllNamed(*m, named, depth + 1)) return false;
-  }
-  if (n.a && !AllNamed(*n.a, named, depth + 1)) return false;
-  if (n.b && !AllNamed(*n.b, named, depth + 1)) return false;
-  return true;
-}
-
 void Validator::ValidateImport(Scope& s, const Import& im) {
   CheckName(im.name, im.offset, "import");
   if (!s.import_names.Insert(im.name.name)) {
