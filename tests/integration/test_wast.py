@@ -298,3 +298,23 @@ def test_missing_wasm_tools_is_a_clear_error(wast_bin, tmp_path):
     r = run(wast_bin, "wast", script, env=env)
     assert r.returncode == 2, repr(r)
     assert "wasm-tools" in r.stderr and "not found" in r.stderr, repr(r)
+
+
+ASAN_SCRIPTS = ["values/strings.wast", "values/realloc.wast", "values/alignment.wast",
+                "values/numerics.wast", "resources/handle-table.wast", "resources/borrows.wast",
+                "linking/unit.wast"]
+
+
+@pytest.mark.parametrize("script", ASAN_SCRIPTS)
+def test_hostile_guests_under_asan(asan_bin, wasm_tools, script):
+    """Guests passing wild pointers, huge lengths, invalid UTF-8 and bad handles
+    trap with the spec's messages; under ASan/UBSan/LSan nothing leaks or
+    misbehaves, and the results equal the release build's floors."""
+    path = SPEC_TESTS / script
+    if not path.is_file():
+        pytest.skip(f"spec test not found: {path}")
+    r = run(asan_bin, "wast", path, env=wast_env(wasm_tools), timeout=600)
+    assert_no_crash(r)
+    s = parse_summary(r)
+    assert s["failed"] == 0, repr(r)
+    assert s["passed"] >= PASS_FLOORS[script], repr(r)
