@@ -45,10 +45,8 @@ const char* OptionName(CanonOptionCode c) {
 void Validator::ValidateCanon(Scope& s, const Canon& c) {
   const CanonInfo& info = *FindCanonInfo(static_cast<uint8_t>(c.opcode));
   const uint32_t at = c.offset;
-  bool ok = true;
   auto fail = [&](std::string msg) {
     Error(at, absl::StrFormat("canon %s: %s", info.name, msg));
-    ok = false;
   };
 
   // ---- options: duplicates, bounds and core types of referenced funcs.
@@ -463,7 +461,6 @@ void Validator::ValidateCanon(Scope& s, const Canon& c) {
       push(Sig({kI32, kI32}, {}));
       return;
   }
-  (void)ok;
 }
 
 }  // namespace wasi_bridge::binary::internal
