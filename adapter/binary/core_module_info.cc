@@ -216,19 +216,21 @@ absl::StatusOr<CoreModuleInfo> ScanCoreModule(Bytes module,
   return info;
 }
 
+const char* CoreValTypeName(const CoreValType& t) {
+  switch (t.code) {
+    case 0x7f: return "i32";
+    case 0x7e: return "i64";
+    case 0x7d: return "f32";
+    case 0x7c: return "f64";
+    case 0x7b: return "v128";
+    case 0x70: return "funcref";
+    case 0x6f: return "externref";
+    default: return "ref";
+  }
+}
+
 std::string FormatSignature(const CoreSignature& sig) {
-  auto name = [](const CoreValType& t) -> std::string {
-    switch (t.code) {
-      case 0x7f: return "i32";
-      case 0x7e: return "i64";
-      case 0x7d: return "f32";
-      case 0x7c: return "f64";
-      case 0x7b: return "v128";
-      case 0x70: return "funcref";
-      case 0x6f: return "externref";
-      default: return absl::StrFormat("ref(0x%02x)", t.code);
-    }
-  };
+  auto name = [](const CoreValType& t) { return CoreValTypeName(t); };
   std::string out = "(func";
   if (!sig.params.empty()) {
     absl::StrAppend(&out, " (param");

@@ -49,6 +49,9 @@ struct CoreModuleInfo {
 absl::StatusOr<CoreModuleInfo> ScanCoreModule(Bytes module,
                                               uint32_t base_offset);
 
+// "i32", "funcref", ... for messages.
+const char* CoreValTypeName(const CoreValType& t);
+
 // Formats a signature as "(func (param i32 i32) (result i32))".
 std::string FormatSignature(const CoreSignature& sig);
 

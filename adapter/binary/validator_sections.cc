@@ -42,19 +42,6 @@ std::shared_ptr<CoreModuleShape> ShapeOf(const CoreModuleInfo& info) {
   return shape;
 }
 
-const char* ValTypeName(const CoreValType& t) {
-  switch (t.code) {
-    case 0x7f: return "i32";
-    case 0x7e: return "i64";
-    case 0x7d: return "f32";
-    case 0x7c: return "f64";
-    case 0x7b: return "v128";
-    case 0x70: return "funcref";
-    case 0x6f: return "externref";
-    default: return "ref";
-  }
-}
-
 bool LimitsFit(const Limits& have, const Limits& want) {
   if (have.min < want.min) return false;
   if (want.flags & 0x01) {
@@ -71,16 +58,16 @@ std::string CoreDescMismatch(const CoreExternDesc& have,
     case 0x03:
       if (!(have.value_type == want.value_type)) {
         return absl::StrFormat("expected global type %s, found %s",
-                               ValTypeName(want.value_type),
-                               ValTypeName(have.value_type));
+                               CoreValTypeName(want.value_type),
+                               CoreValTypeName(have.value_type));
       }
       if (have.mutable_ != want.mutable_) return "mismatch in global mutability";
       return "";
     case 0x01:
       if (!(have.value_type == want.value_type)) {
         return absl::StrFormat("expected table element type %s, found %s",
-                               ValTypeName(want.value_type),
-                               ValTypeName(have.value_type));
+                               CoreValTypeName(want.value_type),
+                               CoreValTypeName(have.value_type));
       }
       return LimitsFit(have.limits, want.limits) ? "" : "mismatch in table limits";
     case 0x02:

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/cabi/string_codec.h"
 
 namespace wasi_bridge::engine {
 
@@ -321,24 +322,6 @@ class Parser {
     return absl::OkStatus();
   }
 
-  static void AppendUtf8(uint32_t cp, std::string& out) {
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else if (cp < 0x10000) {
-      out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else {
-      out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    }
-  }
-
   // Four hex digits after "\u"; pos_ is at the first digit.
   absl::Status ParseHex4(uint32_t& out) {
     out = 0;
@@ -459,7 +442,7 @@ class Parser {
             }
             cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
           }
-          AppendUtf8(cp, out);
+          cabi::AppendUtf8(cp, out);
           break;
         }
         default:

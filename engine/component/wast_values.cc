@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "engine/cabi/string_codec.h"
 
 namespace wasi_bridge::engine {
 
@@ -94,23 +95,6 @@ int64_t SingleScalar(const std::string& s) {
   return cp;
 }
 
-void AppendUtf8(uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
-}
 
 // The decimal text of an integer payload (a string, or a JSON integer).
 absl::StatusOr<std::string> IntegerText(const JsonValue& v, const std::string& path) {
@@ -674,7 +658,7 @@ absl::StatusOr<JsonValue> ToJsonImpl(const Value& value, const CabiType& t,
         return WrongShape(value, t, path);
       }
       std::string s;
-      AppendUtf8(c->code_point, s);
+      cabi::AppendUtf8(c->code_point, s);
       return Tagged(t, JsonValue::String(std::move(s)));
     }
     case TypeKind::kString: {
