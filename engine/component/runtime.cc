@@ -219,8 +219,13 @@ class LiftedFunction : public ComponentFunction {
     std::vector<cabi::CoreValue> results;
     for (const auto& v : core_results) results.push_back(ToCabi(v));
     auto lifted = cabi::LiftFunctionResults(ctx, ResultTypes(sig_), results);
+    // The callee must drop every borrow it was given before returning.
+    const bool borrows_remain = site_.handles->Mark() > mark;
     site_.handles->ReleaseBorrowsSince(mark);
     if (!lifted.ok()) return lifted.status();
+    if (borrows_remain) {
+      return Trap("borrow handles still remain at the end of the call");
+    }
     if (site_.options.post_return) {
       WB_RETURN_IF_ERROR(
           site_.store->Call(*site_.options.post_return, core_results).status());
