@@ -647,15 +647,18 @@ class WastRunner {
     return std::nullopt;
   }
 
+  // A call that did not return: unsupported by the engine (skip), or a trap
+  // or error the command did not expect.
+  static Result FailedCall(const absl::Status& st) {
+    if (st.code() == absl::StatusCode::kUnimplemented) return Result::Skip(SkipReason(st));
+    return Result::Fail(absl::StrCat(engine::IsTrap(st) ? "trapped: " : "error: ",
+                                     st.message()));
+  }
+
   Result DoAssertReturn(const JsonValue& cmd) {
     Invocation call;
     if (auto r = Invoke(cmd.Find("action"), call)) return *r;
-    if (!call.result.ok()) {
-      const absl::Status& st = call.result.status();
-      if (st.code() == absl::StatusCode::kUnimplemented) return Result::Skip(SkipReason(st));
-      return Result::Fail(absl::StrCat(engine::IsTrap(st) ? "trapped: " : "error: ",
-                                       st.message()));
-    }
+    if (!call.result.ok()) return FailedCall(call.result.status());
     const JsonValue* expected = cmd.Find("expected");
     const size_t nexpected =
         expected != nullptr && expected->is_array() ? expected->array().size() : 0;
@@ -695,12 +698,7 @@ class WastRunner {
   Result DoAction(const JsonValue& cmd) {
     Invocation call;
     if (auto r = Invoke(cmd.Find("action"), call)) return *r;
-    if (!call.result.ok()) {
-      const absl::Status& st = call.result.status();
-      if (st.code() == absl::StatusCode::kUnimplemented) return Result::Skip(SkipReason(st));
-      return Result::Fail(absl::StrCat(engine::IsTrap(st) ? "trapped: " : "error: ",
-                                       st.message()));
-    }
+    if (!call.result.ok()) return FailedCall(call.result.status());
     return Result::Pass();
   }
 
