@@ -17,6 +17,8 @@ int RunWit(const Args& args);
 // `wast FILE.wast [--verbose]`: runs a component-model spec test script
 // (assembled by wasm-tools json-from-wast) on the engine.
 int RunWast(const Args& args);
+// `upgrade IN -o OUT [--target 0.3.0] [--explain]`: WASI 0.2 -> 0.3.
+int RunUpgrade(const Args& args);
 
 }  // namespace wasi_bridge::cli
 

@@ -21,6 +21,9 @@ constexpr char kUsage[] =
     "  wit FILE.wasm             print the WIT world of a component\n"
     "  wit PATH... [--world W]   resolve WIT packages (files or directories\n"
     "                            with deps/) and print their worlds\n"
+    "  upgrade IN -o OUT [--explain] [--target 0.3.0]\n"
+    "                            rewrite a WASI 0.2 component to import WASI\n"
+    "                            0.3 only (the shim is spliced in)\n"
     "  wast FILE.wast [--verbose]\n"
     "                            run a component-model spec test script on\n"
     "                            the engine (needs wasm-tools to assemble it)\n"
@@ -53,6 +56,7 @@ int main(int argc, char** argv) {
   if (command == "validate") return wasi_bridge::cli::RunValidate(args);
   if (command == "roundtrip") return wasi_bridge::cli::RunRoundtrip(args);
   if (command == "wit") return wasi_bridge::cli::RunWit(args);
+  if (command == "upgrade") return wasi_bridge::cli::RunUpgrade(args);
   if (command == "wast") return wasi_bridge::cli::RunWast(args);
   std::fprintf(stderr, "wasi-bridge: unknown command `%s`\n\n%s",
                std::string(command).c_str(), kUsage);

@@ -208,6 +208,10 @@ class Validator {
   void ValidateCanon(Scope& s, const Canon& c);
 
   TypeArena& arena() { return arena_; }
+  // Records the core function signatures of the outermost component.
+  void CaptureTopLevelCoreFuncs(std::vector<std::optional<CoreSignature>>* out) {
+    top_core_funcs_ = out;
+  }
   TypeArena TakeArena() { return std::move(arena_); }
 
  private:
@@ -242,6 +246,7 @@ class Validator {
                        int depth = 0);
 
   const ValidateOptions& options_;
+  std::vector<std::optional<CoreSignature>>* top_core_funcs_ = nullptr;
   TypeArena arena_;
   std::vector<ValidationError> errors_;
 };
@@ -252,6 +257,8 @@ struct ComponentTypeResult {
   TypeArena arena;
   TypeId type = 0;
   std::vector<ValidationError> errors;
+  // Signature of each core function of the outermost component, by index.
+  std::vector<std::optional<CoreSignature>> core_func_signatures;
 };
 ComponentTypeResult ComputeComponentType(const Component& component,
                                          const ValidateOptions& options);

@@ -504,6 +504,9 @@ TypeId Validator::ValidateComponentScope(const Component& c, Scope* parent) {
         },
         section.body);
   }
+  if (parent == nullptr && top_core_funcs_ != nullptr) {
+    for (const CoreItem& f : s.core_funcs) top_core_funcs_->push_back(f.signature);
+  }
   return arena_.Add(std::move(s.self));
 }
 
@@ -521,6 +524,7 @@ ComponentTypeResult ComputeComponentType(const Component& component,
                                          const ValidateOptions& options) {
   Validator v(options);
   ComponentTypeResult out;
+  v.CaptureTopLevelCoreFuncs(&out.core_func_signatures);
   out.type = v.ValidateComponentScope(component, nullptr);
   out.errors = v.TakeErrors();
   out.arena = v.TakeArena();

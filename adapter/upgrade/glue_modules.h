@@ -1,0 +1,42 @@
+// The three small core modules that splice the shim into a component
+// (shims/ABI.md): stub thunks that stand in for the 0.2 lowerings until the
+// shim exists, the bridge between the shim's memory and the caller's, and
+// the fixup that fills the stub table once the shim is instantiated.
+#ifndef WASI_BRIDGE_ADAPTER_UPGRADE_GLUE_MODULES_H_
+#define WASI_BRIDGE_ADAPTER_UPGRADE_GLUE_MODULES_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapter/binary/core_module_info.h"
+
+namespace wasi_bridge::upgrade {
+
+struct StubThunk {
+  binary::CoreSignature lowering;  // what the caller's modules expect
+  std::optional<uint32_t> slot;    // appended realloc slot, if the shim takes one
+  binary::CoreSignature target;    // the shim export's type
+};
+
+// Exports "table" (funcref, one entry per thunk) and thunk i as "<i>":
+// it forwards its arguments (plus the slot) to table[i].
+std::vector<uint8_t> BuildStubModule(const std::vector<StubThunk>& thunks);
+
+// Imports "caller" "memory" (when `caller_memory`) and "caller"
+// "realloc<k>" for each slot; defines the shim memory. Exports "memory",
+// "copy-in", "copy-out", "caller-alloc", "realloc" (through table "rt",
+// which the fixup points at the shim's cabi_realloc) and "rt".
+std::vector<uint8_t> BuildBridgeModule(bool caller_memory, uint32_t slots,
+                                       uint32_t shim_memory_pages);
+
+// Imports "stub" "table", "bridge" "rt" and from "shim" each of `targets`
+// (export name and type, in stub table order) and "cabi_realloc"; its
+// element segments fill both tables.
+std::vector<uint8_t> BuildFixupModule(
+    const std::vector<std::pair<std::string, binary::CoreSignature>>& targets);
+
+}  // namespace wasi_bridge::upgrade
+
+#endif  // WASI_BRIDGE_ADAPTER_UPGRADE_GLUE_MODULES_H_

@@ -1,0 +1,123 @@
+// 0.2 output-stream semantics over a writable stream<u8>.
+//
+// Bytes are appended to a shim buffer and written with async stream.write as
+// soon as possible (eagerly, so readiness never depends on a flush). At most
+// one write is in flight, always from buf+head; new bytes go after tail.
+#include "alloc.h"
+#include "canon.h"
+#include "stream.h"
+#include "wait.h"
+
+struct wb_writer *wb_writer_new(const struct wb_stream_ops *ops, uint32_t w, uint32_t fut,
+                                bool shared) {
+  struct wb_writer *wr = wb_alloc_zeroed(sizeof *wr);
+  wr->ops = ops;
+  wr->refs = 1;
+  wr->w = w;
+  wr->buf = wb_alloc(WB_STREAM_BUF);
+  wr->cap = WB_STREAM_BUF;
+  wr->shared = shared;
+  wb_future_init(&wr->res, ops->fut, fut);
+  return wr;
+}
+
+// Account for a finished stream.write of the in-flight region.
+static void advance(struct wb_writer *wr, uint32_t st) {
+  wr->inflight = 0;
+  wr->head += WB_COPY_COUNT(st);
+  wb_check(wr->head <= wr->tail);
+  if (wr->head == wr->tail) wr->head = wr->tail = 0;
+  if (WB_COPY_RESULT(st) == WB_COPY_DROPPED) {
+    // The reader is gone: nothing more can be written. The future tells
+    // whether that was an error.
+    wr->broken = true;
+    wr->head = wr->tail = 0;
+    wr->permit = 0;
+    wr->ops->drop(wr->w);
+    wr->w = 0;
+    wb_future_start(&wr->res);
+  }
+}
+
+static void on_write(void *ctx, uint32_t code, uint32_t payload) {
+  wb_check(code == WB_EVENT_STREAM_WRITE);
+  struct wb_writer *wr = ctx;
+  advance(wr, payload);
+  wb_writer_kick(wr);  // keep the pump going with what is left
+}
+
+void wb_writer_kick(struct wb_writer *wr) {
+  while (!wr->inflight && !wr->broken && wr->w && wr->head < wr->tail) {
+    uint32_t len = wr->tail - wr->head;
+    uint32_t st = wr->ops->copy(wr->w, wr->buf + wr->head, len);
+    if (st == WB_BLOCKED) {
+      wr->inflight = len;
+      wb_pending_add(wr->w, on_write, wr);
+      return;
+    }
+    advance(wr, st);
+    // Defensive: a non-empty write never completes empty, but never spin.
+    if (WB_COPY_COUNT(st) == 0) return;
+  }
+}
+
+uint32_t wb_writer_space(struct wb_writer *wr) {
+  if (wr->broken || !wr->w) return 0;
+  if (wr->flushing) {
+    if (wr->head < wr->tail) return 0;
+    wr->flushing = false;
+  }
+  if (!wr->inflight && wr->head) {  // compact; the in-flight region must not move
+    __builtin_memmove(wr->buf, wr->buf + wr->head, wr->tail - wr->head);
+    wr->tail -= wr->head;
+    wr->head = 0;
+  }
+  return wr->cap - wr->tail;
+}
+
+uint32_t wb_writer_status(struct wb_writer *wr, bool block, uint32_t *err) {
+  if (!wr->broken) return wr->w ? WB_ST_OK : WB_ST_CLOSED;
+  return wb_future_status(&wr->res, &wr->err_reported, block, err);
+}
+
+// Block until every buffered byte was taken by the reader (or it went away).
+void wb_writer_drain(struct wb_writer *wr) {
+  for (;;) {
+    wb_writer_kick(wr);
+    if (wr->broken || !wr->w || wr->head == wr->tail) return;
+    wb_wait_one();
+  }
+}
+
+uint32_t wb_writer_flush_blocking(struct wb_writer *wr, uint32_t *err) {
+  wb_writer_drain(wr);
+  return wb_writer_status(wr, true, err);
+}
+
+bool wb_writer_ready(struct wb_writer *wr) {
+  if (wr->broken) return wr->res.done;
+  return !wr->w || wb_writer_space(wr) > 0;
+}
+
+void wb_writer_prepare(struct wb_writer *wr) {
+  wb_writer_kick(wr);
+  if (wr->broken) wb_future_start(&wr->res);
+}
+
+void wb_writer_close(struct wb_writer *wr) {
+  wb_writer_drain(wr);
+  if (wr->w) {
+    wr->ops->drop(wr->w);  // end of stream for the host
+    wr->w = 0;
+  }
+  wb_future_wait(&wr->res);  // the host has consumed everything; error ignored
+  wr->head = wr->tail = 0;
+}
+
+void wb_writer_unref(struct wb_writer *wr) {
+  wb_check(wr->refs > 0);
+  if (--wr->refs) return;
+  wb_writer_close(wr);
+  wb_free(wr->buf);
+  wb_free(wr);
+}
