@@ -68,8 +68,9 @@ uint32_t CoreModuleBuilder::DefineTable(uint32_t size) {
 }
 
 uint32_t CoreModuleBuilder::DefineFunc(const CoreSignature& sig,
-                                       const std::vector<uint8_t>& body) {
-  funcs_.push_back({Type(sig), body});
+                                       const std::vector<uint8_t>& body,
+                                       uint32_t i32_locals) {
+  funcs_.push_back({Type(sig), body, i32_locals});
   return imported_funcs_ + static_cast<uint32_t>(funcs_.size()) - 1;
 }
 
@@ -190,7 +191,13 @@ std::vector<uint8_t> CoreModuleBuilder::Finish() const {
     s.U32(static_cast<uint32_t>(funcs_.size()));
     for (const Func& f : funcs_) {
       ByteWriter body;
-      body.U32(0);  // no locals
+      if (f.i32_locals == 0) {
+        body.U32(0);
+      } else {
+        body.U32(1);
+        body.U32(f.i32_locals);
+        body.Byte(kI32);
+      }
       body.Raw(f.body);
       body.Byte(0x0b);
       s.U32(static_cast<uint32_t>(body.size()));

@@ -32,9 +32,12 @@ class CodeWriter {
     return *this;
   }
   CodeWriter& U32(uint32_t v);
-  // memory.copy dst_mem src_mem (bulk memory + multi-memory).
-  CodeWriter& MemoryCopy(uint32_t dst, uint32_t src) {
-    return Op(0xfc).U32(10).U32(dst).U32(src);
+  // A load or store (`op`) with alignment exponent `align` on `memory`,
+  // offset 0, in the multi-memory memarg form when memory is not 0.
+  CodeWriter& MemoryAccess(uint8_t op, uint32_t align, uint32_t memory) {
+    Op(op);
+    if (memory == 0) return U32(align).U32(0);
+    return U32(align | 0x40).U32(memory).U32(0);
   }
   const std::vector<uint8_t>& bytes() const { return bytes_; }
 
@@ -56,9 +59,10 @@ class CoreModuleBuilder {
 
   uint32_t DefineMemory(uint32_t min_pages);
   uint32_t DefineTable(uint32_t size);  // funcref, min = max = size
-  // `body` is the instruction sequence without the final `end`.
+  // `body` is the instruction sequence without the final `end`; the
+  // function gets `i32_locals` extra i32 locals after its parameters.
   uint32_t DefineFunc(const binary::CoreSignature& sig,
-                      const std::vector<uint8_t>& body);
+                      const std::vector<uint8_t>& body, uint32_t i32_locals = 0);
   void Export(std::string name, binary::CoreSort sort, uint32_t index);
   // An active element segment writing `funcs` into `table` at 0.
   void Elements(uint32_t table, std::vector<uint32_t> funcs);
@@ -74,6 +78,7 @@ class CoreModuleBuilder {
   struct Func {
     uint32_t type;
     std::vector<uint8_t> body;
+    uint32_t i32_locals;
   };
   struct ExportEntry {
     std::string name;

@@ -24,16 +24,21 @@ struct StubThunk {
 // it forwards its arguments (plus the slot) to table[i].
 std::vector<uint8_t> BuildStubModule(const std::vector<StubThunk>& thunks);
 
-// Imports "caller" "memory" (when `caller_memory`) and "caller"
-// "realloc<k>" for each slot; defines the shim memory. Exports "memory",
-// "copy-in", "copy-out", "caller-alloc", "realloc" (through table "rt",
-// which the fixup points at the shim's cabi_realloc) and "rt".
-std::vector<uint8_t> BuildBridgeModule(bool caller_memory, uint32_t slots,
-                                       uint32_t shim_memory_pages);
+// Defines the shim's memory ("memory") and exports "realloc", which calls
+// the shim's cabi_realloc through table "rt" (the fixup fills it), so
+// lowerings can name a realloc before the shim exists.
+std::vector<uint8_t> BuildShimMemoryModule(uint32_t shim_memory_pages);
 
-// Imports "stub" "table", "bridge" "rt" and from "shim" each of `targets`
-// (export name and type, in stub table order) and "cabi_realloc"; its
-// element segments fill both tables.
+// Imports "shim" "memory", "caller" "memory" (when `caller_memory`) and
+// "caller" "realloc<k>" for each slot; exports "copy-in", "copy-out" and
+// "caller-alloc". Only this module uses two memories, and it has no
+// sections beyond types, imports, functions, exports and code, the shape
+// jco can lower to a single memory when multi-memory output is off.
+std::vector<uint8_t> BuildBridgeModule(bool caller_memory, uint32_t slots);
+
+// Imports "stub" "table", "shim-memory" "rt" and from "shim" each of
+// `targets` (export name and type, in stub table order) and
+// "cabi_realloc"; its element segments fill both tables.
 std::vector<uint8_t> BuildFixupModule(
     const std::vector<std::pair<std::string, binary::CoreSignature>>& targets);
 

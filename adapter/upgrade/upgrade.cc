@@ -378,30 +378,15 @@ absl::Status Upgrader::EmitShim() {
     explain_.push_back(absl::StrFormat("import %s: added, used by the shim", name));
   }
 
-  // The bridge between the shim's memory and the caller's.
-  CoreInstance caller;
-  caller.is_instantiate = false;
-  if (caller_memory_) {
-    caller.exports.push_back({"memory", CoreSort::kMemory,
-                              New(Space::kCoreMemory, *caller_memory_)});
-  }
-  for (size_t k = 0; k < slot_reallocs_.size(); ++k) {
-    caller.exports.push_back({out_.Keep(absl::StrCat("realloc", k)), CoreSort::kFunc,
-                              New(Space::kCoreFunc, slot_reallocs_[k])});
-  }
+  // The shim's memory, then the bridge between it and the caller's.
   uint32_t shim_pages = 1;
   for (const CoreModuleImport& im : shim_info_.imports) {
     if (im.desc.kind == 2) shim_pages = static_cast<uint32_t>(im.desc.limits.min);
   }
-  const uint32_t bridge_module = out_.Add(Item{CoreModuleSection{out_.KeepBytes(
-      BuildBridgeModule(caller_memory_.has_value(),
-                        static_cast<uint32_t>(slot_reallocs_.size()), shim_pages))}});
-  CoreInstance bridge;
-  bridge.module = bridge_module;
-  if (!caller.exports.empty()) {
-    bridge.args.push_back({"caller", out_.Add(Item{caller})});
-  }
-  const uint32_t bridge_instance = out_.Add(Item{bridge});
+  CoreInstance memory_instance;
+  memory_instance.module = out_.Add(Item{CoreModuleSection{
+      out_.KeepBytes(BuildShimMemoryModule(shim_pages))}});
+  const uint32_t shim_memory_instance = out_.Add(Item{memory_instance});
   auto alias_core = [&](uint32_t instance, CoreSort sort, std::string_view name) {
     Alias a;
     a.sort = Sort{SortKind::kCore, sort};
@@ -410,10 +395,32 @@ absl::Status Upgrader::EmitShim() {
     a.name = name;
     return out_.Add(Item{a});
   };
-  const uint32_t shim_memory = alias_core(bridge_instance, CoreSort::kMemory, "memory");
-  const uint32_t shim_realloc = alias_core(bridge_instance, CoreSort::kFunc, "realloc");
-  const std::vector<CanonOption> memory_opts = {
-      {CanonOptionCode::kMemory, shim_memory}};
+  const uint32_t shim_memory =
+      alias_core(shim_memory_instance, CoreSort::kMemory, "memory");
+  const uint32_t shim_realloc =
+      alias_core(shim_memory_instance, CoreSort::kFunc, "realloc");
+
+  CoreInstance caller;
+  caller.is_instantiate = false;
+  caller.exports.push_back({"memory", CoreSort::kMemory, shim_memory});
+  CoreInstance shim_side = caller;
+  caller.exports.clear();
+  if (caller_memory_) {
+    caller.exports.push_back({"memory", CoreSort::kMemory,
+                              New(Space::kCoreMemory, *caller_memory_)});
+  }
+  for (size_t k = 0; k < slot_reallocs_.size(); ++k) {
+    caller.exports.push_back({out_.Keep(absl::StrCat("realloc", k)), CoreSort::kFunc,
+                              New(Space::kCoreFunc, slot_reallocs_[k])});
+  }
+  CoreInstance bridge;
+  bridge.module = out_.Add(Item{CoreModuleSection{out_.KeepBytes(BuildBridgeModule(
+      caller_memory_.has_value(), static_cast<uint32_t>(slot_reallocs_.size())))}});
+  bridge.args.push_back({"shim", out_.Add(Item{shim_side})});
+  if (!caller.exports.empty()) {
+    bridge.args.push_back({"caller", out_.Add(Item{caller})});
+  }
+  const uint32_t bridge_instance = out_.Add(Item{bridge});
   const std::vector<CanonOption> full_opts = {
       {CanonOptionCode::kUtf8, 0},
       {CanonOptionCode::kMemory, shim_memory},
@@ -494,7 +501,7 @@ absl::Status Upgrader::EmitShim() {
   CoreInstance fixup;
   fixup.module = out_.Add(Item{CoreModuleSection{out_.KeepBytes(BuildFixupModule(targets))}});
   fixup.args = {{"stub", *stub_instance_},
-                {"bridge", bridge_instance},
+                {"shim-memory", shim_memory_instance},
                 {"shim", shim_instance}};
   out_.Add(Item{fixup});
 

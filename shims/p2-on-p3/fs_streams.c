@@ -58,7 +58,7 @@ void descriptor_append_via_stream(uint32_t self, uint32_t retptr) {
   open_writer(self, true, 0, retptr);
 }
 
-#define RW_MAX (1u << 20)  // per-call cap of positional read/write buffers
+#define RW_MAX ((1u << 20) - 16u)  // per-call buffer cap: one 1 MiB heap block
 
 // read: func(length, offset) -> result<tuple<list<u8>, bool>, error-code>
 // (removed in 0.3): a one-shot read-via-stream at `offset`. Waits for the

@@ -36,7 +36,7 @@ void wb_pending_add(uint32_t waitable, wb_event_fn fn, void *ctx) {
   wb_join(waitable, set());
 }
 
-// Removes the entry for `waitable`; returns its index's copy or fn == NULL.
+// Removes the entry for `waitable` (and leaves the set); fn == NULL if none.
 static struct pending take(uint32_t waitable) {
   struct pending p = {0, 0, 0};
   for (uint32_t i = 0; i < npend; i++) {

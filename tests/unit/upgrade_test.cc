@@ -49,8 +49,9 @@ TEST(GlueModules, StubBridgeAndFixupAreValidCoreModules) {
   ExpectValidCore(BuildStubModule(
       {{Sig({0x7f}, {0x7f}), std::nullopt, Sig({0x7f}, {0x7f})},
        {Sig({0x7f, 0x7e}, {}), 2, Sig({0x7f, 0x7e, 0x7f}, {})}}));
-  ExpectValidCore(BuildBridgeModule(true, 3, 2));
-  ExpectValidCore(BuildBridgeModule(false, 0, 1));
+  ExpectValidCore(BuildShimMemoryModule(2));
+  ExpectValidCore(BuildBridgeModule(true, 3));
+  ExpectValidCore(BuildBridgeModule(false, 0));
   ExpectValidCore(BuildFixupModule(
       {{"a", Sig({0x7f}, {})}, {"b", Sig({}, {0x7f})}, {"a", Sig({0x7f}, {})}}));
 }

@@ -1,4 +1,5 @@
-// The shim core modules compiled into wasi-bridge (see shims/ABI.md).
+// Shim core modules embedded at build time (sources: shims/p2-on-p3/,
+// contract: shims/ABI.md).
 #ifndef WASI_BRIDGE_SHIMS_H_
 #define WASI_BRIDGE_SHIMS_H_
 
@@ -7,7 +8,7 @@
 
 namespace wb::shims {
 
-// The p2-on-p3 shim: WASI 0.2.12 on top of WASI 0.3.0 imports.
+// The p2-on-p3 shim: a core wasm module implementing WASI 0.2.12 on 0.3.0.
 std::span<const uint8_t> P2OnP3Module();
 
 }  // namespace wb::shims
