@@ -117,6 +117,17 @@ std::vector<uint8_t> BuildBridgeModule(bool caller_memory, uint32_t slots) {
   return b.Finish();
 }
 
+std::vector<uint8_t> BuildRunWrapperModule(const CoreSignature& run_sig) {
+  CoreModuleBuilder b;
+  const uint32_t run = b.ImportFunc("run", "run", run_sig);
+  const uint32_t finish = b.ImportFunc("shim", "finish", Sig({}, {}));
+  CodeWriter code;
+  for (uint32_t p = 0; p < run_sig.params.size(); ++p) code.LocalGet(p);
+  code.Call(run).Call(finish);
+  b.Export("run", CoreSort::kFunc, b.DefineFunc(run_sig, code.bytes()));
+  return b.Finish();
+}
+
 std::vector<uint8_t> BuildFixupModule(
     const std::vector<std::pair<std::string, CoreSignature>>& targets) {
   CoreModuleBuilder b;

@@ -36,6 +36,10 @@ std::vector<uint8_t> BuildShimMemoryModule(uint32_t shim_memory_pages);
 // jco can lower to a single memory when multi-memory output is off.
 std::vector<uint8_t> BuildBridgeModule(bool caller_memory, uint32_t slots);
 
+// Imports "run" "run" (the component's core run, `run_sig`) and "shim"
+// "finish"; exports "run", which calls both in turn and returns run's result.
+std::vector<uint8_t> BuildRunWrapperModule(const binary::CoreSignature& run_sig);
+
 // Imports "stub" "table", "shim-memory" "rt" and from "shim" each of
 // `targets` (export name and type, in stub table order) and
 // "cabi_realloc"; its element segments fill both tables.

@@ -125,6 +125,21 @@ absl::StatusOr<uint32_t> P3Imports::Func(Emitter& out, const std::string& key,
   return index;
 }
 
+absl::StatusOr<uint32_t> P3Imports::Resource(Emitter& out, const std::string& key,
+                                             const std::string& name) {
+  for (size_t i = 0; i < resolve_.interfaces.size(); ++i) {
+    if (resolve_.InterfaceKey(static_cast<wit::InterfaceId>(i)) != key) continue;
+    for (const auto& [type_name, id] : resolve_.interfaces[i].types) {
+      if (type_name != name) continue;
+      if (resolve_.types[resolve_.Dealias(id)].kind != Type::Kind::kResource) break;
+      WB_ASSIGN_OR_RETURN(ValType v, TopVal(out, id));
+      return v.index;
+    }
+  }
+  return absl::InternalError(absl::StrFormat(
+      "the shim drops %s from %s, which is not a resource there", name, key));
+}
+
 absl::StatusOr<ValType> P3Imports::TopVal(Emitter& out, wit::TypeId t) {
   if (auto it = types_.find(t); it != types_.end()) return it->second;
   const Type& ty = resolve_.types[t];

@@ -35,6 +35,9 @@ class P3Imports {
   // The func index of `function` of interface `key`, aliased once.
   absl::StatusOr<uint32_t> Func(Emitter& out, const std::string& key,
                                 const std::string& function);
+  // The type index of resource `name` of interface `key`, aliased once.
+  absl::StatusOr<uint32_t> Resource(Emitter& out, const std::string& key,
+                                    const std::string& name);
   // The type index of the stream (or future) type in the signature of
   // `function`, built at the top level once.
   absl::StatusOr<uint32_t> StreamOrFuture(Emitter& out, const std::string& key,

@@ -29,6 +29,7 @@ using namespace binary;  // NOLINT
 namespace {
 
 constexpr uint32_t kNone = UINT32_MAX;
+constexpr std::string_view kFinish = "wb:shim#finish";
 
 // A 0.2 lowering (or resource destructor) the shim takes over.
 struct Replacement {
@@ -108,6 +109,8 @@ class Upgrader {
   CoreModuleInfo shim_info_;
   Emitter out_;
   std::optional<uint32_t> stub_instance_;
+  uint32_t run_core_old_ = 0;
+  uint32_t finish_func_ = 0;  // the shim's finish export, aliased
   std::unique_ptr<P3Imports> p3_;
   std::vector<std::string> explain_;
 };
@@ -229,7 +232,7 @@ absl::Status Upgrader::MatchShim() {
     if (e.signature) exports[e.name] = *e.signature;
   }
   std::vector<std::string> missing;
-  absl::flat_hash_set<std::string> keep = {"cabi_realloc"};
+  absl::flat_hash_set<std::string> keep = {"cabi_realloc", std::string(kFinish)};
   absl::flat_hash_set<uint32_t> memories;
   for (Replacement& r : replacements_) {
     auto it = exports.find(r.key);
@@ -451,18 +454,26 @@ absl::Status Upgrader::EmitShim() {
       std::string function = field;
       std::optional<CanonOpcode> typed;
       bool async = false;
+      bool drop = false;
       if (field.starts_with("[async-lower]")) {
         function = field.substr(13);
         async = true;
-      } else if (field.starts_with("[")) {
+      } else if (field.starts_with("[resource-drop]")) {
+        function = field.substr(15);
+        drop = true;
+      } else if (field.starts_with("[stream-") || field.starts_with("[future-")) {
         const size_t close = field.find(']');
-        typed = TypedBuiltin(field.substr(1, close - 1));
-        if (!typed || close == std::string::npos) {
+        if (close != std::string::npos) typed = TypedBuiltin(field.substr(1, close - 1));
+        if (!typed) {
           return absl::InternalError(absl::StrFormat("unknown shim import %s", field));
         }
         function = field.substr(close + 1);
       }
-      if (typed) {
+      if (drop) {
+        WB_ASSIGN_OR_RETURN(uint32_t type, p3_->Resource(out_, module, function));
+        c.opcode = CanonOpcode::kResourceDrop;
+        c.type_index = type;
+      } else if (typed) {
         const bool stream = field.starts_with("[stream");
         WB_ASSIGN_OR_RETURN(uint32_t type,
                             p3_->StreamOrFuture(out_, module, function, stream));
@@ -493,6 +504,9 @@ absl::Status Upgrader::EmitShim() {
   }
   shim.args.push_back({"wb:bridge", bridge_instance});
   const uint32_t shim_instance = out_.Add(Item{shim});
+  for (const CoreModuleExport& e : shim_info_.exports) {
+    if (e.name == kFinish) finish_func_ = alias_core(shim_instance, CoreSort::kFunc, kFinish);
+  }
 
   // Point the stub table at the shim, and the bridge's realloc at the
   // shim's cabi_realloc.
@@ -544,6 +558,7 @@ absl::Status Upgrader::RetypeRun() {
         "cannot find the lifted function behind export \"%s\"",
         std::string(ex.name.name)));
   }
+  run_core_old_ = canon->func_index;
   Item lifted{*canon, canon->offset};
   absl::Status status;
   ForEachRef(lifted, [&](Space s, uint32_t& idx) {
@@ -552,6 +567,29 @@ absl::Status Upgrader::RetypeRun() {
   });
   WB_RETURN_IF_ERROR(status);
   Canon run = std::get<Canon>(lifted.body);
+  bool finishes = false;
+  for (const CoreModuleExport& e : shim_info_.exports) finishes |= e.name == kFinish;
+  if (finishes) {
+    // Lift a wrapper that lets the shim close its streams after run.
+    const std::optional<CoreSignature>& sig = core_sigs_[run_core_old_];
+    if (!sig) return absl::InternalError("no core signature for run");
+    CoreInstance run_args;
+    run_args.is_instantiate = false;
+    run_args.exports.push_back({"run", CoreSort::kFunc, run.func_index});
+    CoreInstance finish_args;
+    finish_args.is_instantiate = false;
+    finish_args.exports.push_back({"finish", CoreSort::kFunc, finish_func_});
+    CoreInstance wrapper;
+    wrapper.module = out_.Add(Item{CoreModuleSection{out_.KeepBytes(BuildRunWrapperModule(*sig))}});
+    wrapper.args = {{"run", out_.Add(Item{run_args})},
+                    {"shim", out_.Add(Item{finish_args})}};
+    Alias a;
+    a.sort = Sort{SortKind::kCore, CoreSort::kFunc};
+    a.target = Alias::Target::kCoreExport;
+    a.instance = out_.Add(Item{wrapper});
+    a.name = "run";
+    run.func_index = out_.Add(Item{a});
+  }
   TypeDef result;
   result.value = ResultType{};
   TypeDef fn;

@@ -138,17 +138,17 @@ static bool wait_space(struct wb_writer *wr, uint32_t need) {
   }
 }
 
-// Appends `len` bytes (from caller memory, or zeroes when src is 0) and
-// starts writing them. Blocks only while the buffer is full.
-static bool append(struct wb_writer *wr, uint32_t src, uint64_t len) {
+// Appends `len` bytes (from caller memory at `src`, or zeroes) and starts
+// writing them. Blocks only while the buffer is full.
+static bool append(struct wb_writer *wr, uint32_t src, bool zeroes, uint64_t len) {
   while (len) {
     if (!wait_space(wr, 1)) return false;
     uint32_t n = wb_clamp64(len, wb_writer_space(wr));
-    if (src) {
+    if (zeroes) {
+      __builtin_memset(wr->buf + wr->tail, 0, n);
+    } else {
       wb_copy_in(wr->buf + wr->tail, src, n);
       src += n;
-    } else {
-      __builtin_memset(wr->buf + wr->tail, 0, n);
     }
     wr->tail += n;
     len -= n;
@@ -175,7 +175,8 @@ void output_stream_check_write(uint32_t self, uint32_t retptr) {
 }
 
 // Shared by write and write-zeroes: the 0.2 contract traps past the permit.
-static void write_common(uint32_t self, uint32_t src, uint64_t len, uint32_t retptr) {
+static void write_common(uint32_t self, uint32_t src, bool zeroes, uint64_t len,
+                         uint32_t retptr) {
   struct wb_writer *wr = out(self);
   uint8_t area[12] = {0};
   if (out_ok(wr, area, 4)) {
@@ -183,7 +184,7 @@ static void write_common(uint32_t self, uint32_t src, uint64_t len, uint32_t ret
     wr->permit -= (uint32_t)len;
     // The permit came from free space, so this does not block unless the
     // guest mixed in blocking calls since its check-write.
-    if (!append(wr, src, len)) (void)out_ok(wr, area, 4);
+    if (!append(wr, src, zeroes, len)) (void)out_ok(wr, area, 4);
   }
   wb_copy_out(retptr, area, 12);
 }
@@ -191,22 +192,23 @@ static void write_common(uint32_t self, uint32_t src, uint64_t len, uint32_t ret
 // write: func(contents: list<u8>) -> result<_, stream-error>
 WB_EXPORT("wasi:io/streams#[method]output-stream.write")
 void output_stream_write(uint32_t self, uint32_t ptr, uint32_t len, uint32_t retptr) {
-  write_common(self, ptr, len, retptr);
+  write_common(self, ptr, false, len, retptr);
 }
 
 // write-zeroes: func(len: u64) -> result<_, stream-error>
 WB_EXPORT("wasi:io/streams#[method]output-stream.write-zeroes")
 void output_stream_write_zeroes(uint32_t self, uint64_t len, uint32_t retptr) {
-  write_common(self, 0, len, retptr);
+  write_common(self, 0, true, len, retptr);
 }
 
 // Appends then flushes, blocking. Any length is accepted (0.2 promises
 // 4096; taking more is harmless).
-static void write_and_flush(uint32_t self, uint32_t src, uint64_t len, uint32_t retptr) {
+static void write_and_flush(uint32_t self, uint32_t src, bool zeroes, uint64_t len,
+                            uint32_t retptr) {
   struct wb_writer *wr = out(self);
   uint8_t area[12] = {0};
   if (out_ok(wr, area, 4)) {
-    (void)append(wr, src, len);
+    (void)append(wr, src, zeroes, len);
     uint32_t err = 0;
     uint32_t st = wb_writer_flush_blocking(wr, &err);
     if (st != WB_ST_OK) put_err(area, 4, st, err);
@@ -218,14 +220,14 @@ static void write_and_flush(uint32_t self, uint32_t src, uint64_t len, uint32_t 
 WB_EXPORT("wasi:io/streams#[method]output-stream.blocking-write-and-flush")
 void output_stream_blocking_write_and_flush(uint32_t self, uint32_t ptr, uint32_t len,
                                             uint32_t retptr) {
-  write_and_flush(self, ptr, len, retptr);
+  write_and_flush(self, ptr, false, len, retptr);
 }
 
 // blocking-write-zeroes-and-flush: func(len: u64) -> result<_, stream-error>
 WB_EXPORT("wasi:io/streams#[method]output-stream.blocking-write-zeroes-and-flush")
 void output_stream_blocking_write_zeroes_and_flush(uint32_t self, uint64_t len,
                                                    uint32_t retptr) {
-  write_and_flush(self, 0, len, retptr);
+  write_and_flush(self, 0, true, len, retptr);
 }
 
 // flush: func() -> result<_, stream-error>

@@ -58,7 +58,11 @@
     (call $copy-out (local.get $ret) (i32.const 32) (i32.const 1)))
 
   ;; Dropping stdout ends the stream and waits until the host took it all.
-  (func (export "wasi:io/streams#[resource-drop]output-stream") (param i32)
+  ;; After run: close stdout if the program did not drop it.
+  (func (export "wb:shim#finish")
+    (if (i32.load (i32.const 0)) (then (call $close-stdout (i32.const 1)))))
+
+  (func $close-stdout (export "wasi:io/streams#[resource-drop]output-stream") (param i32)
     (local $st i32)
     (call $stream.drop-w (i32.load (i32.const 0)))
     (local.set $st (call $future.read (i32.load (i32.const 4)) (i32.const 40)))
