@@ -2,10 +2,9 @@
 //
 // Each 0.3 stdio stream is opened once, lazily; every get-stdin/get-stdout/
 // get-stderr handle shares it (a 0.2 program may call get-stdout per write).
-#include "cli_stdio.h"
-
 #include "alloc.h"
 #include "canon.h"
+#include "finish.h"
 #include "handles.h"
 #include "stream.h"
 
@@ -92,16 +91,6 @@ uint32_t get_stderr(void) {
   return wb_handle_new(WB_KIND_OUTPUT_STREAM, stderr_wr);
 }
 
-void wb_stdio_finish(void) {
-  if (stdout_wr) wb_writer_close(stdout_wr);
-  if (stderr_wr) wb_writer_close(stderr_wr);
-}
-
-// Not a WASI function: the rewriter may call this after the guest's `run`
-// returns so buffered stdout/stderr output is delivered before the task ends.
-WB_EXPORT("wb-finish")
-void wb_finish(void) { wb_stdio_finish(); }
-
 // ---- wasi:cli/exit
 WB_IMPORT("wasi:cli/exit@0.3.0", "exit") void p3_exit(uint32_t status);
 WB_IMPORT("wasi:cli/exit@0.3.0", "exit-with-code") void p3_exit_with_code(uint32_t code);
@@ -109,7 +98,7 @@ WB_IMPORT("wasi:cli/exit@0.3.0", "exit-with-code") void p3_exit_with_code(uint32
 // exit: func(status: result)
 WB_EXPORT("wasi:cli/exit#exit")
 void cli_exit(uint32_t status) {
-  wb_stdio_finish();  // output still buffered in the shim would be lost
+  wb_shutdown();  // output still buffered in the shim would be lost
   p3_exit(status);
   WB_TRAP();
 }
@@ -117,7 +106,7 @@ void cli_exit(uint32_t status) {
 // exit-with-code: func(status-code: u8)
 WB_EXPORT("wasi:cli/exit#exit-with-code")
 void cli_exit_with_code(uint32_t code) {
-  wb_stdio_finish();
+  wb_shutdown();
   p3_exit_with_code(code & 0xffu);
   WB_TRAP();
 }

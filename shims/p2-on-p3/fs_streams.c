@@ -163,7 +163,22 @@ struct dir_stream {
   bool err_reported;
   struct wb_result_future res;
   _Alignas(4) uint8_t entry[24];  // one 0.3 directory-entry
+  struct dir_stream *next, *prev;  // all live listings (for wb:shim#finish)
 };
+
+static struct dir_stream *live;
+
+// Ends the listing: no read is ever left in flight and the future is never
+// pending here, so dropping both ends is enough.
+static void dir_close(struct dir_stream *ds) {
+  if (ds->r) p3_rd_drop_readable(ds->r);
+  ds->r = 0;
+  wb_future_discard(&ds->res);
+}
+
+void wb_fs_close_all(void) {
+  for (struct dir_stream *ds = live; ds; ds = ds->next) dir_close(ds);
+}
 
 // read-directory: func() -> result<directory-entry-stream, error-code>
 WB_EXPORT(M("read-directory"))
@@ -173,6 +188,9 @@ void descriptor_read_directory(uint32_t self, uint32_t retptr) {
   struct dir_stream *ds = wb_alloc_zeroed(sizeof *ds);
   ds->r = wb_get32(ret);
   wb_future_init(&ds->res, &rd_fut, wb_get32(ret + 4));
+  ds->next = live;
+  if (live) live->prev = ds;
+  live = ds;
   put_handle_ok(retptr, wb_handle_new(WB_KIND_DIRECTORY_ENTRY_STREAM, ds));
 }
 
@@ -213,8 +231,13 @@ void directory_entry_stream_read(uint32_t self, uint32_t retptr, uint32_t slot) 
 WB_EXPORT("wasi:filesystem/types#[resource-drop]directory-entry-stream")
 void directory_entry_stream_drop(uint32_t self) {
   struct dir_stream *ds = wb_handle_take(self, WB_KIND_DIRECTORY_ENTRY_STREAM);
-  if (ds->r) p3_rd_drop_readable(ds->r);  // no read is ever left in flight
-  wb_future_discard(&ds->res);             // never pending here either
+  dir_close(ds);
+  if (ds->prev) {
+    ds->prev->next = ds->next;
+  } else {
+    live = ds->next;
+  }
+  if (ds->next) ds->next->prev = ds->prev;
   wb_free(ds);
 }
 

@@ -19,7 +19,10 @@ struct pollable {
   bool fired;
   struct wb_reader *rd;
   struct wb_writer *wr;
+  struct pollable *next, *prev;  // all live pollables (for wb:shim#finish)
 };
+
+static struct pollable *live;
 
 static uint32_t new_pollable(uint32_t kind, struct wb_reader *rd, struct wb_writer *wr,
                              uint64_t deadline) {
@@ -28,6 +31,9 @@ static uint32_t new_pollable(uint32_t kind, struct wb_reader *rd, struct wb_writ
   p->rd = rd;
   p->wr = wr;
   p->deadline = deadline;
+  p->next = live;
+  if (live) live->prev = p;
+  live = p;
   return wb_handle_new(WB_KIND_POLLABLE, p);
 }
 
@@ -149,15 +155,29 @@ void poll(uint32_t list_ptr, uint32_t list_len, uint32_t retptr, uint32_t slot) 
   wb_free(handles);
 }
 
+// A timer nobody waits for any more: cancel the wait-until call.
+static void cancel_timer(struct pollable *p) {
+  if (!p->subtask) return;
+  wb_pending_remove(p->subtask);  // a joined waitable must not be cancelled synchronously
+  (void)wb_subtask_cancel(p->subtask);
+  wb_subtask_drop(p->subtask);
+  p->subtask = 0;
+}
+
+void wb_pollables_cancel_all(void) {
+  for (struct pollable *p = live; p; p = p->next) cancel_timer(p);
+}
+
 WB_EXPORT("wasi:io/poll#[resource-drop]pollable")
 void pollable_drop(uint32_t self) {
   struct pollable *p = wb_handle_take(self, WB_KIND_POLLABLE);
-  if (p->subtask) {
-    // A timer nobody waits for any more: cancel the wait-until call.
-    wb_pending_remove(p->subtask);
-    (void)wb_subtask_cancel(p->subtask);
-    wb_subtask_drop(p->subtask);
+  cancel_timer(p);
+  if (p->prev) {
+    p->prev->next = p->next;
+  } else {
+    live = p->next;
   }
+  if (p->next) p->next->prev = p->prev;
   if (p->rd) wb_reader_unref(p->rd);
   if (p->wr) wb_writer_unref(p->wr);
   wb_free(p);

@@ -106,6 +106,8 @@ struct wb_errval wb_fs_decode_result(uint8_t *v);
 uint32_t wb_fd(uint32_t handle);
 // Copy of a caller string into shim memory (free with wb_free).
 void *wb_fs_path(uint32_t ptr, uint32_t len);
+// Drop every open directory listing (for wb:shim#finish).
+void wb_fs_close_all(void);
 
 #define WB_FS_ERR_IO 13u
 #define WB_FS_ERR_OVERFLOW 30u

@@ -5,6 +5,8 @@
 #include "stream.h"
 #include "wait.h"
 
+static struct wb_reader *live;
+
 struct wb_reader *wb_reader_new(const struct wb_stream_ops *ops, uint32_t r, uint32_t fut,
                                 bool shared) {
   struct wb_reader *rd = wb_alloc_zeroed(sizeof *rd);
@@ -15,6 +17,9 @@ struct wb_reader *wb_reader_new(const struct wb_stream_ops *ops, uint32_t r, uin
   rd->cap = WB_STREAM_BUF;
   rd->shared = shared;
   wb_future_init(&rd->res, ops->fut, fut);
+  rd->next = live;
+  if (live) live->prev = rd;
+  live = rd;
   return rd;
 }
 
@@ -82,6 +87,16 @@ void wb_reader_unref(struct wb_reader *rd) {
   wb_check(rd->refs > 0);
   if (--rd->refs) return;
   wb_reader_close(rd);
+  if (rd->prev) {
+    rd->prev->next = rd->next;
+  } else {
+    live = rd->next;
+  }
+  if (rd->next) rd->next->prev = rd->prev;
   wb_free(rd->buf);
   wb_free(rd);
+}
+
+void wb_reader_close_all(void) {
+  for (struct wb_reader *rd = live; rd; rd = rd->next) wb_reader_close(rd);
 }

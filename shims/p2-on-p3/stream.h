@@ -63,6 +63,7 @@ struct wb_reader {
   bool err_reported;
   bool shared;       // stdin: never closed by a handle drop
   struct wb_result_future res;
+  struct wb_reader *next, *prev;  // all live readers (for wb:shim#finish)
 };
 
 struct wb_reader *wb_reader_new(const struct wb_stream_ops *ops, uint32_t r, uint32_t fut,
@@ -75,6 +76,7 @@ bool wb_reader_ready(struct wb_reader *rd);    // for pollables
 void wb_reader_prepare(struct wb_reader *rd);  // make sure an event will come
 void wb_reader_close(struct wb_reader *rd);    // cancel + drop both ends
 void wb_reader_unref(struct wb_reader *rd);
+void wb_reader_close_all(void);
 
 // ---- output (0.2 output-stream over a writable stream<u8>) ----
 struct wb_writer {
@@ -90,6 +92,7 @@ struct wb_writer {
   bool err_reported;
   bool shared;       // stdout/stderr: stays open when a handle is dropped
   struct wb_result_future res;
+  struct wb_writer *next, *prev;  // all live writers (for wb:shim#finish)
 };
 
 struct wb_writer *wb_writer_new(const struct wb_stream_ops *ops, uint32_t w, uint32_t fut,
@@ -104,6 +107,7 @@ bool wb_writer_ready(struct wb_writer *wr);
 void wb_writer_prepare(struct wb_writer *wr);
 void wb_writer_close(struct wb_writer *wr);    // flush, drop the end, await the future
 void wb_writer_unref(struct wb_writer *wr);
+void wb_writer_close_all(void);
 
 #define WB_STREAM_BUF (65536u - 16u)  // one 64 KiB heap block with its header
 

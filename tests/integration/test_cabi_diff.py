@@ -43,7 +43,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, WB_BIN, assert_no_crash, run
+from conftest import REPO, WB_BIN, assert_no_crash, find_wasm_tools, run
 
 DIFF = REPO / "tests/diff"
 CASES = int(os.environ.get("WB_CABI_DIFF_CASES", "2000"))
@@ -88,19 +88,6 @@ JCO_NO_TRAP = {
 # ------------------------------------------------------------------ helpers
 
 
-def find_wasm_tools() -> Path | None:
-    candidates = []
-    if os.environ.get("WASM_TOOLS"):
-        candidates.append(Path(os.environ["WASM_TOOLS"]))
-    if shutil.which("wasm-tools"):
-        candidates.append(Path(shutil.which("wasm-tools")))
-    if os.environ.get("ORACLES"):
-        candidates.append(Path(os.environ["ORACLES"]) / "cargo/bin/wasm-tools")
-    candidates.append(Path.home() / ".cache/wasi-bridge-oracles/cargo/bin/wasm-tools")
-    for c in candidates:
-        if c.is_file() and os.access(c, os.X_OK):
-            return c
-    return None
 
 
 def find_driver() -> Path:

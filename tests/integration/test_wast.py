@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -162,20 +161,6 @@ SUMMARY = re.compile(
     re.MULTILINE)
 
 
-def find_wasm_tools() -> Path | None:
-    candidates = []
-    if os.environ.get("WASM_TOOLS"):
-        candidates.append(Path(os.environ["WASM_TOOLS"]))
-    which = shutil.which("wasm-tools")
-    if which:
-        candidates.append(Path(which))
-    if os.environ.get("ORACLES"):
-        candidates.append(Path(os.environ["ORACLES"]) / "cargo/bin/wasm-tools")
-    candidates.append(Path.home() / ".cache/wasi-bridge-oracles/cargo/bin/wasm-tools")
-    for c in candidates:
-        if c.is_file() and os.access(c, os.X_OK):
-            return c
-    return None
 
 
 def script_params():
@@ -198,14 +183,6 @@ def wast_bin(wb_bin) -> Path:
     return wb_bin
 
 
-@pytest.fixture(scope="session")
-def wasm_tools() -> Path:
-    p = find_wasm_tools()
-    if p is None:
-        pytest.skip("wasm-tools not found ($WASM_TOOLS, PATH, $ORACLES/cargo/bin, "
-                    "~/.cache/wasi-bridge-oracles/cargo/bin); install it with "
-                    "../shared/tools/install-oracles.sh")
-    return p
 
 
 def wast_env(wasm_tools: Path) -> dict:

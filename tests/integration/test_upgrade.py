@@ -1,0 +1,303 @@
+"""`wasi-bridge upgrade`: WASI 0.2 components rewritten to import WASI 0.3 only.
+
+Every output is checked by independent tools (our validator, `jco wit`,
+`wasm-tools validate` where installed) and run on an independent runtime
+(jco + preview3-shim on Node 26) against the same program as a 0.2 component
+on jco's preview2-shim. The wasi-testsuite part adapts each p1 test module
+with the official preview1 adapter (`jco new --wasi-command`) first, then
+compares the pass counts of the 0.2 and the upgraded component side by side.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE, SHARED, WB_FIXTURES, assert_no_crash, fixture_param, run
+
+P1_SUITES = ["c-wasip1", "assemblyscript-wasip1", "rust-wasip1"]
+WASI_TESTSUITE = SHARED / "corpus/wasi-testsuite"
+
+
+def wasi_imports(wb_bin: Path, component: Path) -> list[str]:
+    r = run(wb_bin, "inspect", "--json", component)
+    assert r.returncode == 0, r
+    return [i["name"] for i in json.loads(r.stdout)["imports"] if i["name"].startswith("wasi:")]
+
+
+def upgrade(wb_bin: Path, src: Path, dst: Path, *extra) -> None:
+    r = run(wb_bin, "upgrade", src, "-o", dst, *extra)
+    assert_no_crash(r)
+    assert r.returncode == 0, r
+
+
+# ------------------------------------------------------------ the CLI itself
+
+
+def test_example_imports_only_wasi_030(wb_bin, tmp_path):
+    out = tmp_path / "hello.p3.wasm"
+    upgrade(wb_bin, EXAMPLE, out)
+    assert run(wb_bin, "validate", out).returncode == 0
+    imports = wasi_imports(wb_bin, out)
+    assert imports and all(i.endswith("@0.3.0") for i in imports), imports
+    r = run(wb_bin, "inspect", "--json", out)
+    exports = [e["name"] for e in json.loads(r.stdout)["exports"]]
+    assert exports == ["wasi:cli/run@0.3.0"]
+
+
+def test_explain_names_each_import_and_the_entry_point(wb_bin):
+    r = run(wb_bin, "upgrade", EXAMPLE, "--explain")
+    assert r.returncode == 0, r
+    assert re.search(r"import wasi:io/streams@0\.2\.12: removed; the shim provides "
+                     r".*\[method\]output-stream\.blocking-write-and-flush", r.stdout), r
+    assert "import wasi:cli/stdout@0.3.0: added" in r.stdout
+    assert "-> wasi:cli/run@0.3.0" in r.stdout
+
+
+@pytest.mark.parametrize("args, code, message", [
+    ([], 2, "usage"),
+    (["--frobnicate", "x.wasm"], 2, "unknown option"),
+    (["IN", "-o", "OUT", "--target", "0.4.0"], 2, "--target must be"),
+    (["IN", "-o", "OUT", "--target", "0.3.1"], 1, "only 0.3.0 is available"),
+    (["IN", "-o"], 2, "needs a value"),
+])
+def test_usage_errors(wb_bin, tmp_path, args, code, message):
+    args = [str(EXAMPLE) if a == "IN" else str(tmp_path / "o.wasm") if a == "OUT" else a
+            for a in args]
+    r = run(wb_bin, "upgrade", *args)
+    assert r.returncode == code, r
+    assert message in r.output, r
+    assert not (tmp_path / "o.wasm").exists()
+
+
+def test_malformed_input_is_reported_and_nothing_written(wb_bin, tmp_path):
+    bad = tmp_path / "bad.wasm"
+    bad.write_bytes(EXAMPLE.read_bytes()[:200])
+    out = tmp_path / "out.wasm"
+    r = run(wb_bin, "upgrade", bad, "-o", out)
+    assert_no_crash(r)
+    assert r.returncode == 1 and "byte" in r.stderr, r
+    assert not out.exists()
+
+
+def test_uncovered_interface_is_named_and_nothing_written(wb_bin, tmp_path):
+    data = EXAMPLE.read_bytes()
+    src = tmp_path / "sockets.wasm"
+    src.write_bytes(data.replace(b"wasi:cli/stdout@0.2.12", b"wasi:sockets/tcp@0.2.1"))
+    out = tmp_path / "out.wasm"
+    r = run(wb_bin, "upgrade", src, "-o", out)
+    assert r.returncode == 1, r
+    assert "wasi:sockets/tcp@0.2.1" in r.stderr and "not covered" in r.stderr, r
+    assert not out.exists()
+
+
+def test_a_component_without_wasi_02_is_left_alone(wb_bin, tmp_path):
+    p3 = WB_FIXTURES / "async-min.wasm"
+    if not p3.is_file():
+        pytest.skip(f"{p3} not built (build-fixtures.sh)")
+    r = run(wb_bin, "upgrade", p3, "-o", tmp_path / "o.wasm")
+    assert r.returncode == 1 and "nothing to upgrade" in r.stderr, r
+
+
+# -------------------------------------------------- independent validation
+
+
+def test_wasm_tools_validates_the_output(wb_bin, wasm_tools, tmp_path):
+    out = tmp_path / "hello.p3.wasm"
+    upgrade(wb_bin, EXAMPLE, out)
+    cp = subprocess.run([str(wasm_tools), "validate", str(out)], capture_output=True, text=True)
+    assert cp.returncode == 0, cp.stderr
+
+
+# ------------------------------------------------- running on jco (Node 26)
+
+
+@dataclass
+class JcoRunner:
+    """Transpiles components with jco and runs their wasi:cli/run export."""
+    work: Path
+    jco: Path
+    node: Path
+    runner: Path
+
+    def transpile(self, component: Path, name: str) -> Path:
+        out = self.work / name
+        cp = subprocess.run([str(self.jco), "transpile", str(component), "-o", str(out),
+                             "--name", name, "-q", "--no-typescript"],
+                            capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
+        assert cp.returncode == 0, f"jco transpile {component}: {cp.stderr}"
+        return out / f"{name}.js"
+
+    def wit(self, component: Path) -> str:
+        cp = subprocess.run([str(self.jco), "wit", str(component)], capture_output=True,
+                            text=True, stdin=subprocess.DEVNULL, timeout=300)
+        assert cp.returncode == 0, f"jco wit {component}: {cp.stderr}"
+        return cp.stdout
+
+    def run(self, js: Path, args=(), env=None, stdin=b"", cwd=None, timeout=60):
+        full_env = {"PATH": os.environ.get("PATH", ""), **(env or {})}
+        try:
+            cp = subprocess.run([str(self.node), str(self.runner), str(js), *args],
+                                input=stdin, capture_output=True, env=full_env,
+                                cwd=cwd or self.work, timeout=timeout)
+            return cp.returncode, cp.stdout.decode("utf-8", "replace"), \
+                cp.stderr.decode("utf-8", "replace")
+        except subprocess.TimeoutExpired as e:
+            out = (e.stdout or b"").decode("utf-8", "replace")
+            return 124, out, f"timed out after {timeout} s"
+
+
+@pytest.fixture(scope="session")
+def jco_runner(oracles, node26, tmp_path_factory) -> JcoRunner:
+    runner = WB_FIXTURES / "run-p3.mjs"
+    if not runner.is_file():
+        pytest.skip(f"{runner} not built (build-fixtures.sh copies it)")
+    work = tmp_path_factory.mktemp("jco-upgrade")
+    (work / "node_modules").symlink_to(oracles / "node_modules")
+    shutil.copy(runner, work / "run-p3.mjs")
+    jco = oracles / "node_modules/.bin/jco"
+    return JcoRunner(work, jco, node26, work / "run-p3.mjs")
+
+
+def test_example_runs_the_same_after_upgrade(wb_bin, jco_runner, tmp_path):
+    out = tmp_path / "hello_p3.wasm"
+    upgrade(wb_bin, EXAMPLE, out)
+    assert "import wasi:cli/stdout@0.3.0;" in jco_runner.wit(out)
+    before = jco_runner.run(jco_runner.transpile(EXAMPLE, "hello_p2"))
+    after = jco_runner.run(jco_runner.transpile(out, "hello_p3"))
+    assert before[0] == 0 and before[1], before
+    assert after[:2] == before[:2], (before, after)
+
+
+# cli_probe prints lines that legitimately differ run to run.
+VOLATILE = re.compile(r"^(argv\[0\]|env count|clock |random )")
+
+
+def stable_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if not VOLATILE.match(line)]
+
+
+@pytest.mark.parametrize("probe", [fixture_param("cli_probe.p2.wasm")])
+def test_cli_probe_runs_the_same_after_upgrade(wb_bin, jco_runner, probe, tmp_path):
+    out = tmp_path / "cli_probe_p3.wasm"
+    upgrade(wb_bin, probe, out)
+    imports = wasi_imports(wb_bin, out)
+    assert imports and all(i.endswith("@0.3.0") for i in imports), imports
+    data = tmp_path / "data"
+    shutil.copytree(probe.parent / "data", data)
+    env = {"GREETING": "hi", "JCO_PREOPENS": f"/data={data}"}
+    results = {}
+    for name, component in (("cli_probe_p2", probe), ("cli_probe_p3", out)):
+        results[name] = jco_runner.run(jco_runner.transpile(component, name),
+                                       args=["/data", "a1"], env=env, stdin=b"hello\n")
+    p2, p3 = results["cli_probe_p2"], results["cli_probe_p3"]
+    assert p2[0] == 0 and "fs roundtrip" in p2[1], p2
+    assert p3[0] == p2[0], (p2, p3)
+    assert stable_lines(p3[1]) == stable_lines(p2[1]), (p2, p3)
+    assert p3[2] == p2[2], (p2, p3)
+
+
+# --------------------------------------------------- wasi-testsuite p1 suites
+
+
+@dataclass
+class Case:
+    suite: str
+    name: str
+    wasm: Path
+    spec: dict = field(default_factory=dict)
+
+
+def p1_cases() -> list[Case]:
+    cases = []
+    for suite in P1_SUITES:
+        d = WASI_TESTSUITE / suite
+        for wasm in sorted(d.glob("*.wasm")):
+            spec_file = wasm.with_suffix(".json")
+            text = spec_file.read_text().strip() if spec_file.is_file() else ""
+            cases.append(Case(suite, wasm.stem, wasm, json.loads(text) if text else {}))
+    return cases
+
+
+def check(spec: dict, code: int, stdout: str, stderr: str) -> str:
+    """'' if the run matches the spec, else what differs."""
+    problems = []
+    if code != spec.get("exit_code", 0):
+        problems.append(f"exit {code} != {spec.get('exit_code', 0)}")
+    if "stdout" in spec and spec["stdout"] not in stdout:
+        problems.append(f"stdout lacks {spec['stdout']!r}")
+    if "stderr" in spec and spec["stderr"] not in stderr:
+        problems.append(f"stderr lacks {spec['stderr']!r}")
+    if problems:
+        problems.append(f"stderr: {stderr.strip()[:300]!r}")
+    return "; ".join(problems)
+
+
+def run_case(case: Case, wb_bin: Path, jco: JcoRunner, work: Path) -> dict:
+    tag = f"{case.suite}-{case.name}".replace(".", "_")
+    p2 = work / f"{tag}.p2.wasm"
+    p3 = work / f"{tag}.p3.wasm"
+    cp = subprocess.run([str(jco.jco), "new", str(case.wasm), "--wasi-command", "-o", str(p2)],
+                        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300)
+    assert cp.returncode == 0, f"jco new {case.wasm}: {cp.stderr}"
+    r = run(wb_bin, "upgrade", p2, "-o", p3)
+    result = {"case": f"{case.suite}/{case.name}", "upgrade": r.returncode == 0,
+              "upgrade_error": r.stderr.strip()}
+    if not result["upgrade"]:
+        return result
+    result["imports"] = wasi_imports(wb_bin, p3)
+    result["validates"] = run(wb_bin, "validate", p3).returncode == 0
+    jco.wit(p3)  # asserts jco reads it
+    for kind, component in (("p2", p2), ("p3", p3)):
+        js = jco.transpile(component, f"{tag}_{kind}")
+        root = None
+        env = {"ARGV0": f"{case.name}.wasm", **case.spec.get("env", {})}
+        if case.spec.get("root"):
+            root = work / f"{tag}-{kind}-root"
+            shutil.rmtree(root, ignore_errors=True)
+            shutil.copytree(case.wasm.parent / case.spec["root"], root)
+            env["JCO_PREOPENS"] = f"/={root}"
+        code, out, err = jco.run(js, args=case.spec.get("args", []), env=env, cwd=work)
+        result[kind] = check(case.spec, code, out, err)
+        if root:
+            shutil.rmtree(root, ignore_errors=True)
+    return result
+
+
+def test_wasi_testsuite_p1_upgraded_passes_at_least_as_many(wb_bin, jco_runner, wasm_tools,
+                                                            tmp_path):
+    cases = p1_cases()
+    if not cases:
+        pytest.skip(f"wasi-testsuite p1 suites not found under {WASI_TESTSUITE}")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda c: run_case(c, wb_bin, jco_runner, tmp_path), cases))
+    not_upgraded = [(r["case"], r["upgrade_error"]) for r in results if not r["upgrade"]]
+    upgraded = [r for r in results if r["upgrade"]]
+    p2_pass = sum(1 for r in upgraded if not r["p2"])
+    p3_pass = sum(1 for r in upgraded if not r["p3"])
+    print(f"\nwasi-testsuite p1 via the preview1 adapter, {len(cases)} cases, on jco:")
+    print(f"  {'case':50} {'0.2 (preview2-shim)':22} {'upgraded (preview3-shim)'}")
+    for r in upgraded:
+        print(f"  {r['case']:50} {'pass' if not r['p2'] else 'FAIL':22} "
+              f"{'pass' if not r['p3'] else 'FAIL: ' + r['p3'][:120]}")
+    print(f"  0.2 passed {p2_pass}, upgraded passed {p3_pass}, "
+          f"not upgraded {len(not_upgraded)}")
+    assert not not_upgraded, not_upgraded
+    for r in upgraded:
+        assert r["validates"], r["case"]
+        assert all(i.endswith("@0.3.0") for i in r["imports"]), (r["case"], r["imports"])
+    regressions = [(r["case"], r["p3"]) for r in upgraded if not r["p2"] and r["p3"]]
+    assert not regressions, regressions
+    assert p3_pass >= p2_pass
+    # wasm-tools, where installed, is the final validator of every output.
+    for wasm in tmp_path.glob("*.p3.wasm"):
+        cp = subprocess.run([str(wasm_tools), "validate", str(wasm)], capture_output=True,
+                            text=True)
+        assert cp.returncode == 0, (wasm.name, cp.stderr)
