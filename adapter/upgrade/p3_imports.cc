@@ -39,8 +39,15 @@ absl::StatusOr<std::unique_ptr<P3Imports>> P3Imports::Load(
   return p;
 }
 
-absl::Status P3Imports::Emit(
-    Emitter& out, const absl::flat_hash_map<std::string, uint32_t>& existing) {
+std::vector<std::string> P3Imports::ImportNames() const {
+  std::vector<std::string> names;
+  for (const wit::WorldItem& item : resolve_.worlds[world_].imports) {
+    if (item.kind == wit::WorldItem::Kind::kInterface) names.push_back(item.key);
+  }
+  return names;
+}
+
+absl::Status P3Imports::Emit(Emitter& out) {
   WB_ASSIGN_OR_RETURN(ComponentType world,
                       wit::EncodeWorldType(resolve_, world_));
   // Declarator-local index -> top-level index, per space.
@@ -66,14 +73,8 @@ absl::Status P3Imports::Emit(
         break;
       case TypeDecl::Kind::kImport: {
         space = SpaceOf(d.desc.kind);
-        std::string name(d.name.name);
-        if (auto it = existing.find(name); it != existing.end()) {
-          local[static_cast<size_t>(space)].push_back(it->second);
-          instances_[name] = it->second;
-          continue;
-        }
         Import im;
-        im.name.name = out.Keep(name);
+        im.name.name = out.Keep(std::string(d.name.name));
         im.desc = d.desc;
         item.body = im;
         break;
@@ -87,10 +88,7 @@ absl::Status P3Imports::Emit(
         is_import ? std::string(std::get<Import>(item.body).name.name) : "";
     const uint32_t index = out.Add(std::move(item));
     local[static_cast<size_t>(space)].push_back(index);
-    if (is_import && space == Space::kInstance) {
-      instances_[name] = index;
-      added_.push_back(name);
-    }
+    if (is_import && space == Space::kInstance) instances_[name] = index;
   }
   return absl::OkStatus();
 }

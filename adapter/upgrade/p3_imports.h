@@ -23,14 +23,18 @@ class P3Imports {
   static absl::StatusOr<std::unique_ptr<P3Imports>> Load(
       const std::vector<std::string>& interfaces);
 
-  // Appends the import types and imports. An interface the component
-  // already imports (`existing`: name -> instance index in `out`) is reused
-  // instead of imported twice.
-  absl::Status Emit(Emitter& out,
-                    const absl::flat_hash_map<std::string, uint32_t>& existing);
+  // The interfaces the world imports, dependencies included.
+  std::vector<std::string> ImportNames() const;
 
-  // The names of the imports Emit added.
-  const std::vector<std::string>& added() const { return added_; }
+  // Appends the import types and the imports.
+  absl::Status Emit(Emitter& out);
+
+  // The instance index Emit gave interface `key`.
+  std::optional<uint32_t> InstanceOf(const std::string& key) const {
+    auto it = instances_.find(key);
+    if (it == instances_.end()) return std::nullopt;
+    return it->second;
+  }
 
   // The func index of `function` of interface `key`, aliased once.
   absl::StatusOr<uint32_t> Func(Emitter& out, const std::string& key,
@@ -56,7 +60,6 @@ class P3Imports {
   absl::flat_hash_map<std::string, uint32_t> instances_;  // key -> instance
   absl::flat_hash_map<std::string, uint32_t> funcs_;      // key#name -> func
   absl::flat_hash_map<wit::TypeId, binary::ValType> types_;
-  std::vector<std::string> added_;
 };
 
 }  // namespace wasi_bridge::upgrade

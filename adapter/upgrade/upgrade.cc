@@ -72,6 +72,7 @@ class Upgrader {
   absl::Status MatchShim();
   absl::Status EmitOriginals();
   absl::Status EmitShim();
+  absl::Status EmitP3Imports();
   absl::Status RetypeRun();
   // The item defining index `i` of space `s` in the input.
   const Item* Definition(Space s, uint32_t i) const {
@@ -100,8 +101,11 @@ class Upgrader {
   absl::flat_hash_map<uint32_t, std::pair<WasiInterface, std::string>> p2_funcs_, p2_types_;
   std::map<std::string, std::vector<std::string>> p2_used_;  // import -> items
   std::vector<std::string> p2_imports_;
-  absl::flat_hash_map<std::string, uint32_t> p3_existing_;  // name -> old instance
+  absl::flat_hash_map<std::string, size_t> p3_existing_;  // name -> item
+  std::vector<size_t> widened_;  // existing 0.3 imports the shim imports too
+  bool p3_emitted_ = false;
   std::optional<size_t> run_export_;
+  std::optional<std::string> p3_run_;  // the component's own 0.3 run export
   std::optional<uint32_t> caller_memory_;  // old index
   std::vector<uint32_t> slot_reallocs_;     // old core func index per slot
 
@@ -130,7 +134,7 @@ absl::Status Upgrader::Classify() {
       if (!wasi) continue;
       const std::string name(im->name.name);
       if (wasi->IsP3() && im->desc.kind == ExternKind::kInstance) {
-        p3_existing_[name] = old_index_[i];
+        p3_existing_[name] = i;
       }
       if (!wasi->IsP2()) continue;
       if (im->desc.kind != ExternKind::kInstance) {
@@ -150,6 +154,10 @@ absl::Status Upgrader::Classify() {
       continue;
     }
     if (const auto* ex = std::get_if<Export>(&it.body)) {
+      auto wasi = ParseWasiInterface(ex->name.name);
+      if (wasi && wasi->IsP3() && wasi->package == "cli" && wasi->interface == "run") {
+        p3_run_ = std::string(ex->name.name);
+      }
       if (IsRunExport(ex->name.name)) {
         run_export_ = i;
         MarkRemoved(i);
@@ -274,6 +282,41 @@ absl::Status Upgrader::MatchShim() {
   if (!memories.empty()) caller_memory_ = *memories.begin();
   WB_ASSIGN_OR_RETURN(shim_, KeepOnlyExports(source, keep));
   WB_ASSIGN_OR_RETURN(shim_info_, ScanCoreModule(Bytes(shim_), 0));
+
+  // The 0.3 interfaces the reduced shim calls. Those the component already
+  // imports are imported once, with the full interface type (the
+  // component's own type for them may be a subset).
+  std::vector<std::string> interfaces;
+  for (const CoreModuleImport& im : shim_info_.imports) {
+    auto wasi = ParseWasiInterface(im.module);
+    const std::string module(im.module);
+    if (wasi && wasi->IsP3() &&
+        std::find(interfaces.begin(), interfaces.end(), module) == interfaces.end()) {
+      interfaces.push_back(module);
+    }
+  }
+  WB_ASSIGN_OR_RETURN(p3_, P3Imports::Load(interfaces));
+  for (const std::string& name : p3_->ImportNames()) {
+    auto it = p3_existing_.find(name);
+    if (it == p3_existing_.end()) {
+      explain_.push_back(absl::StrFormat("import %s: added, used by the shim", name));
+      continue;
+    }
+    widened_.push_back(it->second);
+    explain_.push_back(absl::StrFormat(
+        "import %s: kept, typed as the whole interface (the shim uses it too)", name));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Upgrader::EmitP3Imports() {
+  WB_RETURN_IF_ERROR(p3_->Emit(out_));
+  p3_emitted_ = true;
+  for (const auto& [name, item] : p3_existing_) {
+    if (auto index = p3_->InstanceOf(name)) {
+      map_[static_cast<size_t>(Space::kInstance)][old_index_[item]] = *index;
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -281,6 +324,12 @@ absl::Status Upgrader::EmitOriginals() {
   for (size_t s = 0; s < kSpaceCount; ++s) map_[s].assign(removed_[s].size(), kNone);
   for (size_t i = 0; i < items_.size(); ++i) {
     const std::optional<Space> space = DefinedSpace(items_[i]);
+    if (std::find(widened_.begin(), widened_.end(), i) != widened_.end()) {
+      // The 0.3 imports go here, where the component imported the first
+      // of them; later uses of this import now use the full one.
+      if (!p3_emitted_) WB_RETURN_IF_ERROR(EmitP3Imports());
+      continue;
+    }
     if (fate_[i] == Fate::kRemove) continue;
     if (fate_[i] == Fate::kReplace) {
       if (!stub_instance_) {
@@ -361,25 +410,7 @@ std::optional<CanonOpcode> UntypedBuiltin(std::string_view name) {
 }
 
 absl::Status Upgrader::EmitShim() {
-  // The 0.3 interfaces the (reduced) shim calls.
-  std::vector<std::string> interfaces;
-  for (const CoreModuleImport& im : shim_info_.imports) {
-    auto wasi = ParseWasiInterface(im.module);
-    const std::string module(im.module);
-    if (wasi && wasi->IsP3() &&
-        std::find(interfaces.begin(), interfaces.end(), module) == interfaces.end()) {
-      interfaces.push_back(module);
-    }
-  }
-  WB_ASSIGN_OR_RETURN(p3_, P3Imports::Load(interfaces));
-  absl::flat_hash_map<std::string, uint32_t> existing;
-  for (const auto& [name, old] : p3_existing_) {
-    existing[name] = New(Space::kInstance, old);
-  }
-  WB_RETURN_IF_ERROR(p3_->Emit(out_, existing));
-  for (const std::string& name : p3_->added()) {
-    explain_.push_back(absl::StrFormat("import %s: added, used by the shim", name));
-  }
+  if (!p3_emitted_) WB_RETURN_IF_ERROR(EmitP3Imports());
 
   // The shim's memory, then the bridge between it and the caller's.
   uint32_t shim_pages = 1;
@@ -539,6 +570,12 @@ absl::Status Upgrader::RetypeRun() {
     return absl::OkStatus();
   }
   const Export& ex = std::get<Export>(items_[*run_export_].body);
+  if (p3_run_) {
+    explain_.push_back(absl::StrFormat(
+        "export %s: removed; the component's own %s stays its entry point",
+        std::string(ex.name.name), *p3_run_));
+    return absl::OkStatus();
+  }
   const Item* inst = Definition(Space::kInstance, ex.item.index);
   const Instance* instance = inst ? std::get_if<Instance>(&inst->body) : nullptr;
   std::optional<uint32_t> func;

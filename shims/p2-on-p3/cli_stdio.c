@@ -33,7 +33,7 @@ WB_IMPORT(M, "[future-drop-readable]read-via-stream") void p3_stdin_future_drop_
 static const struct wb_future_ops stdin_fut = {
     p3_stdin_future_read, p3_stdin_future_cancel_read, p3_stdin_future_drop_readable, decode_cli};
 static const struct wb_stream_ops stdin_ops = {
-    p3_stdin_stream_read, p3_stdin_stream_cancel_read, p3_stdin_stream_drop_readable, &stdin_fut};
+    p3_stdin_stream_read, p3_stdin_stream_cancel_read, p3_stdin_stream_drop_readable, &stdin_fut, 0};
 
 // ---- stdout / stderr
 // write-via-stream: func(data: stream<u8>) -> future<result<_, error-code>>
@@ -48,7 +48,7 @@ static const struct wb_stream_ops stdin_ops = {
   static const struct wb_future_ops P##_fut = {P##_future_read, 0, P##_future_drop_readable,  \
                                                decode_cli};                                  \
   static const struct wb_stream_ops P##_ops = {P##_stream_write, 0, P##_stream_drop_writable, \
-                                               &P##_fut};
+                                               &P##_fut, 0};
 
 OUT_IMPORTS("wasi:cli/stdout@0.3.0", p3_stdout)
 OUT_IMPORTS("wasi:cli/stderr@0.3.0", p3_stderr)

@@ -13,11 +13,13 @@
 static const struct wb_future_ops rvs_fut = {p3_rvs_future_read, p3_rvs_future_cancel_read,
                                              p3_rvs_future_drop_readable, wb_fs_decode_result};
 static const struct wb_stream_ops rvs_ops = {p3_rvs_read, p3_rvs_cancel_read,
-                                             p3_rvs_drop_readable, &rvs_fut};
+                                             p3_rvs_drop_readable, &rvs_fut, 0};
 // Writer futures are only ever awaited, never cancelled.
 static const struct wb_future_ops wvs_fut = {p3_wvs_future_read, 0, p3_wvs_future_drop_readable,
                                              wb_fs_decode_result};
-static const struct wb_stream_ops wvs_ops = {p3_wvs_write, 0, p3_wvs_drop_writable, &wvs_fut};
+static void wvs_reopen(struct wb_writer *wr);
+static const struct wb_stream_ops wvs_ops = {p3_wvs_write, 0, p3_wvs_drop_writable, &wvs_fut,
+                                             wvs_reopen};
 
 // result<own<T>, error-code> with a handle: tag@0, handle@4 (size 8). The 0.3
 // calls cannot fail here (open errors arrive through the result future and
@@ -28,21 +30,62 @@ static void put_handle_ok(uint32_t retptr, uint32_t handle) {
   wb_copy_out(retptr, area, 8);
 }
 
+#define FLAG_READ 1u
+#define ERR_BAD_DESCRIPTOR 3u
+#define TYPE_DIRECTORY 3u  // 0.2 descriptor-type
+
+// 0.2 error code if `fd` cannot be read from, else 0. Checked before
+// read-via-stream because preview3-shim (0.7) does not report such a read
+// failure through the result future: it errors the stream, and jco traps the
+// component (README, "Known preview3-shim defects").
+static uint32_t read_error(uint32_t fd) {
+  _Alignas(8) uint8_t r[24];  // result<descriptor-flags | descriptor-type, error-code>
+  wb_finish_call(p3_get_flags(fd, r));
+  if (r[0]) return wb_fs_err(r + 4);
+  if (!(r[4] & FLAG_READ)) return ERR_BAD_DESCRIPTOR;
+  wb_finish_call(p3_get_type(fd, r));
+  if (r[0]) return wb_fs_err(r + 4);
+  return wb_fs_type(r + 4) == TYPE_DIRECTORY ? ERR_BAD_DESCRIPTOR : 0;
+}
+
 // read-via-stream: func(offset) -> result<input-stream, error-code>
 WB_EXPORT(M("read-via-stream"))
 void descriptor_read_via_stream(uint32_t self, uint64_t offset, uint32_t retptr) {
+  uint32_t code = read_error(wb_fd(self));
+  if (code) {
+    uint8_t area[8] = {1, 0, 0, 0, (uint8_t)code};
+    wb_copy_out(retptr, area, 8);
+    return;
+  }
   _Alignas(4) uint8_t ret[8];  // stream@0, future@4
   p3_read_via_stream(wb_fd(self), offset, ret);
   struct wb_reader *rd = wb_reader_new(&rvs_ops, wb_get32(ret), wb_get32(ret + 4), false);
   put_handle_ok(retptr, wb_handle_new(WB_KIND_INPUT_STREAM, rd));
 }
 
-static void open_writer(uint32_t self, bool append, uint64_t offset, uint32_t retptr) {
-  uint32_t fd = wb_fd(self);
+// Starts a write-via-stream/append-via-stream; returns the future, *w the
+// writable end.
+static uint32_t start_write(uint32_t fd, bool append, uint64_t offset, uint32_t *w) {
   uint64_t ends = p3_wvs_stream_new();  // readable | writable << 32
-  uint32_t fut = append ? p3_append_via_stream(fd, (uint32_t)ends)
-                        : p3_write_via_stream(fd, (uint32_t)ends, offset);
-  struct wb_writer *wr = wb_writer_new(&wvs_ops, (uint32_t)(ends >> 32), fut, false);
+  *w = (uint32_t)(ends >> 32);
+  return append ? p3_append_via_stream(fd, (uint32_t)ends)
+                : p3_write_via_stream(fd, (uint32_t)ends, offset);
+}
+
+// A flush ended the previous stream (see wb_writer.parked): continue at the
+// offset reached (or at the end of the file).
+static void wvs_reopen(struct wb_writer *wr) {
+  uint32_t fut = start_write(wr->fd, wr->append, wr->offset, &wr->w);
+  wb_future_init(&wr->res, &wvs_fut, fut);
+}
+
+static void open_writer(uint32_t self, bool append, uint64_t offset, uint32_t retptr) {
+  uint32_t fd = wb_fd(self), w;
+  uint32_t fut = start_write(fd, append, offset, &w);
+  struct wb_writer *wr = wb_writer_new(&wvs_ops, w, fut, false);
+  wr->fd = fd;
+  wr->append = append;
+  wr->offset = offset;
   put_handle_ok(retptr, wb_handle_new(WB_KIND_OUTPUT_STREAM, wr));
 }
 
@@ -67,6 +110,12 @@ void descriptor_append_via_stream(uint32_t self, uint32_t retptr) {
 WB_EXPORT(M("read"))
 void descriptor_read(uint32_t self, uint64_t length, uint64_t offset, uint32_t retptr,
                      uint32_t slot) {
+  uint32_t code = read_error(wb_fd(self));
+  if (code) {
+    uint8_t area[16] = {1, 0, 0, 0, (uint8_t)code};
+    wb_copy_out(retptr, area, 16);
+    return;
+  }
   _Alignas(4) uint8_t ret[8];
   p3_read_via_stream(wb_fd(self), offset, ret);
   uint32_t r = wb_get32(ret);

@@ -131,7 +131,7 @@ static bool out_ok(struct wb_writer *wr, uint8_t *area, uint32_t payload) {
 static bool wait_space(struct wb_writer *wr, uint32_t need) {
   for (;;) {
     wb_poll_ready();
-    if (wr->broken || !wr->w) return false;
+    if (!wb_writer_open(wr)) return false;
     if (wb_writer_space(wr) >= need) return true;
     wb_writer_kick(wr);
     wb_wait_one();
@@ -236,7 +236,7 @@ void output_stream_flush(uint32_t self, uint32_t retptr) {
   struct wb_writer *wr = out(self);
   uint8_t area[12] = {0};
   if (out_ok(wr, area, 4)) {
-    wr->flushing = wr->head < wr->tail;  // check-write is 0 until drained
+    wr->flushing = wb_writer_flush_pending(wr);  // check-write is 0 until done
     wr->permit = 0;
     wb_writer_kick(wr);
   }

@@ -26,11 +26,16 @@ struct wb_future_ops {
   struct wb_errval (*decode)(uint8_t *value);
 };
 
+struct wb_writer;
+
 struct wb_stream_ops {
   uint32_t (*copy)(uint32_t end, void *buf, uint32_t len);  // async stream.read or .write
   uint32_t (*cancel)(uint32_t end);                         // sync cancel of that copy
   void (*drop)(uint32_t end);                               // drop this end
   const struct wb_future_ops *fut;
+  // Writers of files only: open a new 0.3 stream (and result future) into
+  // wr->w / wr->res, continuing at wr->offset (see wb_writer.parked).
+  void (*reopen)(struct wb_writer *wr);
 };
 
 // The result future that tells "closed" from "failed" once a stream ends.
@@ -91,6 +96,14 @@ struct wb_writer {
   bool broken;       // reader dropped its end: the result future decides
   bool err_reported;
   bool shared;       // stdout/stderr: stays open when a handle is dropped
+  // File writers (ops->reopen): a 0.3 host may still be writing bytes it took
+  // from the stream, so a flush ends the stream and waits for its result
+  // future; the next write opens a new stream ("segment").
+  bool parked;       // segment ended by a flush, none open; res: its future
+  bool dirty;        // bytes were written in the current segment
+  bool append;       // reopen with append-via-stream
+  uint32_t fd;       // 0.3 descriptor (borrowed)
+  uint64_t offset;   // file offset of the next byte (write-via-stream)
   struct wb_result_future res;
   struct wb_writer *next, *prev;  // all live writers (for wb:shim#finish)
 };
@@ -99,6 +112,8 @@ struct wb_writer *wb_writer_new(const struct wb_stream_ops *ops, uint32_t w, uin
                                 bool shared);
 void wb_writer_kick(struct wb_writer *wr);     // start writing buffered bytes
 uint32_t wb_writer_space(struct wb_writer *wr); // free buffer space (0 while flushing)
+bool wb_writer_open(const struct wb_writer *wr);  // not ended (a parked writer is open)
+bool wb_writer_flush_pending(const struct wb_writer *wr);  // `flush` has work left
 uint32_t wb_writer_status(struct wb_writer *wr, bool block, uint32_t *err);
 void wb_writer_drain(struct wb_writer *wr);  // block until the buffer is written
 // Blocking flush; returns the final status (OK, FAILED, CLOSED).

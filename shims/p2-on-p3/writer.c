@@ -30,6 +30,8 @@ struct wb_writer *wb_writer_new(const struct wb_stream_ops *ops, uint32_t w, uin
 static void advance(struct wb_writer *wr, uint32_t st) {
   wr->inflight = 0;
   wr->head += WB_COPY_COUNT(st);
+  wr->offset += WB_COPY_COUNT(st);
+  if (WB_COPY_COUNT(st)) wr->dirty = true;
   wb_check(wr->head <= wr->tail);
   if (wr->head == wr->tail) wr->head = wr->tail = 0;
   if (WB_COPY_RESULT(st) == WB_COPY_DROPPED) {
@@ -44,6 +46,37 @@ static void advance(struct wb_writer *wr, uint32_t st) {
   }
 }
 
+// End the current segment of a file writer (everything buffered was taken):
+// the host finishes writing and then resolves the future, now being read.
+static void park(struct wb_writer *wr) {
+  wr->ops->drop(wr->w);
+  wr->w = 0;
+  wr->parked = true;
+  wr->dirty = false;
+  wb_future_start(&wr->res);
+}
+
+// A parked writer whose segment future resolved with an error is broken
+// (the error is reported by wb_writer_status). True while still unresolved.
+static bool park_pending(struct wb_writer *wr) {
+  if (!wr->parked) return false;
+  wb_future_start(&wr->res);
+  if (!wr->res.done) return true;
+  if (wr->res.err.domain != WB_ERR_NONE) {
+    wr->parked = false;
+    wr->broken = true;
+    wr->head = wr->tail = 0;
+    wr->permit = 0;
+  }
+  return false;
+}
+
+bool wb_writer_open(const struct wb_writer *wr) { return !wr->broken && (wr->w || wr->parked); }
+
+bool wb_writer_flush_pending(const struct wb_writer *wr) {
+  return wr->head < wr->tail || (wr->ops->reopen && wr->w && wr->dirty);
+}
+
 static void on_write(void *ctx, uint32_t code, uint32_t payload) {
   wb_check(code == WB_EVENT_STREAM_WRITE);
   struct wb_writer *wr = ctx;
@@ -52,6 +85,10 @@ static void on_write(void *ctx, uint32_t code, uint32_t payload) {
 }
 
 void wb_writer_kick(struct wb_writer *wr) {
+  if (wr->parked && wr->head < wr->tail && !park_pending(wr) && wr->parked) {
+    wr->ops->reopen(wr);  // new segment at wr->offset
+    wr->parked = false;
+  }
   while (!wr->inflight && !wr->broken && wr->w && wr->head < wr->tail) {
     uint32_t len = wr->tail - wr->head;
     uint32_t st = wr->ops->copy(wr->w, wr->buf + wr->head, len);
@@ -67,9 +104,11 @@ void wb_writer_kick(struct wb_writer *wr) {
 }
 
 uint32_t wb_writer_space(struct wb_writer *wr) {
-  if (wr->broken || !wr->w) return 0;
+  if (park_pending(wr) || !wb_writer_open(wr)) return 0;
   if (wr->flushing) {
     if (wr->head < wr->tail) return 0;
+    if (wr->ops->reopen && wr->w && wr->dirty) park(wr);
+    if (park_pending(wr) || wr->broken) return 0;
     wr->flushing = false;
   }
   if (!wr->inflight && wr->head) {  // compact; the in-flight region must not move
@@ -81,32 +120,39 @@ uint32_t wb_writer_space(struct wb_writer *wr) {
 }
 
 uint32_t wb_writer_status(struct wb_writer *wr, bool block, uint32_t *err) {
-  if (!wr->broken) return wr->w ? WB_ST_OK : WB_ST_CLOSED;
+  if (wr->parked) {
+    if (block) wb_future_wait(&wr->res);
+    (void)park_pending(wr);  // may break it
+  }
+  if (!wr->broken) return wb_writer_open(wr) ? WB_ST_OK : WB_ST_CLOSED;
   return wb_future_status(&wr->res, &wr->err_reported, block, err);
 }
 
 // Block until every buffered byte was taken by the reader (or it went away).
 void wb_writer_drain(struct wb_writer *wr) {
   for (;;) {
-    wb_writer_kick(wr);
-    if (wr->broken || !wr->w || wr->head == wr->tail) return;
+    wb_writer_kick(wr);  // also reopens a parked writer once its future resolved
+    if (!wb_writer_open(wr) || wr->head == wr->tail) return;
     wb_wait_one();
   }
 }
 
 uint32_t wb_writer_flush_blocking(struct wb_writer *wr, uint32_t *err) {
   wb_writer_drain(wr);
-  return wb_writer_status(wr, true, err);
+  if (wr->ops->reopen && wr->w && wr->dirty && !wr->broken) park(wr);
+  return wb_writer_status(wr, true, err);  // waits for a parked segment's future
 }
 
 bool wb_writer_ready(struct wb_writer *wr) {
+  if (park_pending(wr)) return false;
   if (wr->broken) return wr->res.done;
-  return !wr->w || wb_writer_space(wr) > 0;
+  return !wb_writer_open(wr) || wb_writer_space(wr) > 0;
 }
 
 void wb_writer_prepare(struct wb_writer *wr) {
+  (void)wb_writer_space(wr);  // a drained `flush` of a file writer parks it
   wb_writer_kick(wr);
-  if (wr->broken) wb_future_start(&wr->res);
+  if (wr->broken || wr->parked) wb_future_start(&wr->res);
 }
 
 void wb_writer_close(struct wb_writer *wr) {
@@ -115,6 +161,7 @@ void wb_writer_close(struct wb_writer *wr) {
     wr->ops->drop(wr->w);  // end of stream for the host
     wr->w = 0;
   }
+  wr->parked = false;
   wb_future_wait(&wr->res);  // the host has consumed everything; error ignored
   wr->head = wr->tail = 0;
 }

@@ -125,12 +125,13 @@ imports[FS] = {
   '[async-lower][method]descriptor.stat': (self, ret) => { assert(objs.get(self).kind === 'desc', 'stat self');
     U8(shimMem).fill(0, ret, ret + 112); U8(shimMem)[ret] = 1; U8(shimMem)[ret + 8] = 36; U8(shimMem)[ret + 12] = 1;
     const b = Buffer.from('boom'); DV(shimMem).setUint32(ret + 16, alloc(b), true); DV(shimMem).setUint32(ret + 20, 4, true); return 2; },
+  '[async-lower][method]descriptor.get-flags': (self, ret) => { U8(shimMem).fill(0, ret, ret + 20); U8(shimMem)[ret + 4] = objs.get(self).flags ?? 3; return 2; },
   '[async-lower][method]descriptor.get-type': (self, ret) => { U8(shimMem).fill(0, ret, ret + 20); U8(shimMem)[ret + 4] = 5; return 2; },
   '[async-lower][method]descriptor.open-at': (params, ret) => {
     const dv = DV(shimMem); assert(objs.get(dv.getUint32(params, true)).kind === 'desc', 'open self');
     const path = Buffer.from(U8(shimMem).slice(dv.getUint32(params + 8, true), dv.getUint32(params + 8, true) + dv.getUint32(params + 12, true))).toString();
     log.push(`open-at(${path}, pf=${U8(shimMem)[params + 4]}, of=${U8(shimMem)[params + 16]}, fl=${U8(shimMem)[params + 17]})`);
-    U8(shimMem).fill(0, ret, ret + 20); dv.setUint32(ret + 4, newH({ kind: 'desc' }), true);
+    U8(shimMem).fill(0, ret, ret + 20); dv.setUint32(ret + 4, newH({ kind: 'desc', flags: U8(shimMem)[params + 17] }), true);
     const h = newH({ kind: 's', set: 0 }); timers.push({ h, when: now }); return (h << 4) | 1; },
   '[method]descriptor.read-directory': (self, ret) => { DV(shimMem).setUint32(ret, newH({ kind: 'dir' }), true); DV(shimMem).setUint32(ret + 4, newH({ kind: 'f', ready: () => true }), true); },
   '[stream-read][method]descriptor.read-directory': (r, ptr, n) => { assert(n === 1, 'one entry');
@@ -148,7 +149,7 @@ imports[FS] = {
   '[future-cancel-read][method]descriptor.read-via-stream': () => 2,
   '[future-drop-readable][method]descriptor.read-via-stream': () => {},
   '[stream-new][method]descriptor.write-via-stream': fsW['[stream-new]write-via-stream'],
-  '[method]descriptor.write-via-stream': (self, r, off) => fsW['write-via-stream'](r),
+  '[method]descriptor.write-via-stream': (self, r, off) => { log.push(`wvs(${off})`); return fsW['write-via-stream'](r); },
   '[stream-write][method]descriptor.write-via-stream': fsW['[stream-write]write-via-stream'],
   '[stream-drop-writable][method]descriptor.write-via-stream': fsW['[stream-drop-writable]write-via-stream'],
   '[future-read][method]descriptor.write-via-stream': fsW['[future-read]write-via-stream'],
@@ -266,6 +267,30 @@ console.log('random', rn, [...U8(callerMem).slice(rp, rp + rn)].every(b => b ===
   console.log('rvs', JSON.stringify(rs(cdv().getUint32(ret + 4, true), cdv().getUint32(ret + 8, true))));
   E('wasi:io/streams#[method]input-stream.read')(is, 100n, ret, 14);  // leaves a read pending
   E('wasi:io/streams#[resource-drop]input-stream')(is);                // cancel + drop
+  // file output streams: each flush ends the 0.3 stream (the host then has
+  // written the bytes); the next write continues in a new one at the offset
+  log = []; outData[3].length = 0;
+  F('write-via-stream')(file, 2n, ret); const os = cdv().getUint32(ret + 4, true);
+  const BWF = E('wasi:io/streams#[method]output-stream.blocking-write-and-flush');
+  [pp, nn] = put('seg1'); BWF(os, pp, nn, ret); assert(!cdv().getUint8(ret), 'bwf seg1');
+  [pp, nn] = put('seg2!'); BWF(os, pp, nn, ret); assert(!cdv().getUint8(ret), 'bwf seg2');
+  [pp, nn] = put('abc');  // non-blocking: write, flush, poll until check-write > 0
+  E('wasi:io/streams#[method]output-stream.check-write')(os, ret);
+  E('wasi:io/streams#[method]output-stream.write')(os, pp, nn, ret); assert(!cdv().getUint8(ret), 'write seg3');
+  E('wasi:io/streams#[method]output-stream.flush')(os, ret);
+  const opol = E('wasi:io/streams#[method]output-stream.subscribe')(os);
+  E('wasi:io/poll#[method]pollable.block')(opol);
+  E('wasi:io/poll#[resource-drop]pollable')(opol);
+  E('wasi:io/streams#[method]output-stream.check-write')(os, ret);
+  const segsDone = log.filter((l) => l.startsWith('wvs')).join(' ');
+  E('wasi:io/streams#[resource-drop]output-stream')(os);
+  console.log('file segments', segsDone, 'check-write', cdv().getBigUint64(ret + 8, true), JSON.stringify(Buffer.concat(outData[3]).toString()));
+  assert(segsDone === 'wvs(2) wvs(6) wvs(11)', 'segments ' + segsDone);
+  [pp, nn] = put('wo.txt');
+  F('open-at')(dir, 1, pp, nn, 0, 2, ret); const wo = cdv().getUint32(ret + 4, true);
+  F('read-via-stream')(wo, 0n, ret); console.log('read-via-stream write-only', cdv().getUint8(ret), 'code', cdv().getUint8(ret + 4), '(3 = bad-descriptor)');
+  assert(cdv().getUint8(ret) === 1 && cdv().getUint8(ret + 4) === 3, 'write-only read');
+  E('wasi:filesystem/types#[resource-drop]descriptor')(wo);
   E('wasi:filesystem/types#[resource-drop]descriptor')(file);
   console.log('fs ok');
 }
