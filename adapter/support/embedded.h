@@ -17,6 +17,9 @@ struct EmbeddedFile {
 // The WASI 0.3.0 WIT packages of polyfill-wit/wasi-0.3.0.
 std::span<const EmbeddedFile> Wasi030Wit();
 
+// The p2-on-p3 shim core module (shims/), one file.
+std::span<const EmbeddedFile> P2OnP3Shim();
+
 }  // namespace wasi_bridge::embedded
 
 #endif  // WASI_BRIDGE_ADAPTER_SUPPORT_EMBEDDED_H_

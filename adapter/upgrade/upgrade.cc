@@ -233,7 +233,7 @@ absl::Status Upgrader::Classify() {
 
 absl::Status Upgrader::MatchShim() {
   const std::span<const uint8_t> source =
-      options_.shim.empty() ? wb::shims::P2OnP3Module() : options_.shim;
+      options_.shim.empty() ? shims::P2OnP3Module() : options_.shim;
   WB_ASSIGN_OR_RETURN(CoreModuleInfo full, ScanCoreModule(Bytes(source), 0));
   absl::flat_hash_map<std::string_view, CoreSignature> exports;
   for (const CoreModuleExport& e : full.exports) {

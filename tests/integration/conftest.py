@@ -259,3 +259,22 @@ def all_corpus_and_fixture_files():
     if WB_FIXTURES.is_dir():
         files += [WB_FIXTURES / n for n in FIXTURE_VALID if (WB_FIXTURES / n).is_file()]
     return files
+
+
+# ---------------------------------------------------------------- reports
+
+# Tables tests want shown even when they pass (e.g. pass counts side by side).
+REPORTS: list[str] = []
+
+
+def report(text: str) -> None:
+    """Prints `text` now (visible with -s) and again in the terminal summary."""
+    print(text)
+    REPORTS.append(text)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if REPORTS:
+        terminalreporter.section("wasi-bridge reports")
+        for text in REPORTS:
+            terminalreporter.write_line(text)

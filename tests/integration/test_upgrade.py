@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE, SHARED, WB_FIXTURES, assert_no_crash, fixture_param, run
+from conftest import (EXAMPLE, SHARED, WB_FIXTURES, assert_no_crash, fixture_param, report,
+                      run)
 
 P1_SUITES = ["c-wasip1", "assemblyscript-wasip1", "rust-wasip1"]
 WASI_TESTSUITE = SHARED / "corpus/wasi-testsuite"
@@ -313,16 +314,18 @@ def compare_suites(suites, before_label, wb_bin, jco_runner, wasm_tools, tmp_pat
     upgraded = [r for r in results if r["upgrade"]]
     before = sum(1 for r in upgraded if not r["before"])
     after = sum(1 for r in upgraded if not r["after"])
-    print(f"\nwasi-testsuite {', '.join(suites)}: {len(cases)} cases on jco "
-          f"({len(cases) - len(runnable)} skipped)")
-    print(f"  {'case':50} {before_label:24} {'upgraded (preview3-shim)'}")
+    lines = [f"wasi-testsuite {', '.join(suites)}: {len(cases)} cases on jco "
+             f"({len(cases) - len(runnable)} skipped)",
+             f"  {'case':50} {before_label:24} {'upgraded (preview3-shim)'}"]
     for r in upgraded:
-        print(f"  {r['case']:50} {'pass' if not r['before'] else 'FAIL':24} "
-              f"{'pass' if not r['after'] else 'FAIL: ' + r['after'][:120]}")
+        lines.append(f"  {r['case']:50} {'pass' if not r['before'] else 'FAIL':24} "
+                     f"{'pass' if not r['after'] else 'FAIL: ' + r['after'][:120]}")
     for c in cases:
         if c.skip:
-            print(f"  {c.suite + '/' + c.name:50} skipped: {c.skip}")
-    print(f"  passed: {before} before, {after} upgraded; not upgraded {len(not_upgraded)}")
+            lines.append(f"  {c.suite + '/' + c.name:50} skipped: {c.skip}")
+    lines.append(f"  passed: {before} before, {after} upgraded; "
+                 f"not upgraded {len(not_upgraded)}")
+    report("\n".join(lines))
     assert not not_upgraded, not_upgraded
     for r in upgraded:
         assert r["validates"], r["case"]

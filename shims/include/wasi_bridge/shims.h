@@ -6,11 +6,11 @@
 #include <cstdint>
 #include <span>
 
-namespace wb::shims {
+namespace wasi_bridge::shims {
 
 // The p2-on-p3 shim: a core wasm module implementing WASI 0.2.12 on 0.3.0.
 std::span<const uint8_t> P2OnP3Module();
 
-}  // namespace wb::shims
+}  // namespace wasi_bridge::shims
 
 #endif  // WASI_BRIDGE_SHIMS_H_
