@@ -9,8 +9,9 @@
 #   3. configures and builds build/release (clang-19, Release, -Werror);
 #   4. runs the main job on the bundled example:
 #        build/release/cli/wasi-bridge inspect  examples/hello-p2.wasm
-#        build/release/cli/wasi-bridge validate examples/hello-p2.wasm
-#        build/release/cli/wasi-bridge wit      examples/hello-p2.wasm
+#        build/release/cli/wasi-bridge upgrade  examples/hello-p2.wasm -o build/hello-p3.wasm --explain
+#        build/release/cli/wasi-bridge validate build/hello-p3.wasm
+#        build/release/cli/wasi-bridge wit      build/hello-p3.wasm
 #   (2b. builds wasm-tools with cargo, once, as a further oracle for the tests)
 #
 # --deps-only stops after step 2.  Non-interactive and idempotent.
@@ -105,8 +106,10 @@ ninja -C build/release -j "$JOBS" wasi-bridge
 BIN=build/release/cli/wasi-bridge
 log "$BIN inspect examples/hello-p2.wasm"
 "$BIN" inspect examples/hello-p2.wasm
-log "$BIN validate examples/hello-p2.wasm"
-"$BIN" validate examples/hello-p2.wasm
-log "$BIN wit examples/hello-p2.wasm"
-"$BIN" wit examples/hello-p2.wasm
+log "$BIN upgrade examples/hello-p2.wasm -o build/hello-p3.wasm --explain"
+"$BIN" upgrade examples/hello-p2.wasm -o build/hello-p3.wasm --explain
+log "$BIN validate build/hello-p3.wasm"
+"$BIN" validate build/hello-p3.wasm
+log "$BIN wit build/hello-p3.wasm"
+"$BIN" wit build/hello-p3.wasm
 log "setup done"
