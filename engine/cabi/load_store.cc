@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/cabi/layout.h"
+#include "engine/cabi/scalar_list.h"
 #include "engine/cabi/string_codec.h"
 
 namespace wasi_bridge::engine::cabi {
@@ -79,24 +80,6 @@ absl::Status CheckTypes(absl::Span<const TypeRef> ts) {
 // Overflow-free: ptr and len are < 2^33, so the sum fits in 64 bits.
 bool InBounds(uint64_t ptr, uint64_t len, size_t mem) {
   return ptr <= mem && len <= mem - ptr;
-}
-
-uint32_t CanonF32(uint32_t bits) {
-  return ((bits & 0x7f800000u) == 0x7f800000u && (bits & 0x007fffffu) != 0) ? kCanonicalF32Nan
-                                                                              : bits;
-}
-
-uint64_t CanonF64(uint64_t bits) {
-  constexpr uint64_t kExp = 0x7ff0000000000000ull;
-  constexpr uint64_t kFrac = 0x000fffffffffffffull;
-  return ((bits & kExp) == kExp && (bits & kFrac) != 0) ? kCanonicalF64Nan : bits;
-}
-
-bool IsScalarValue(uint32_t cp) { return cp < 0xD800 || (cp >= 0xE000 && cp < 0x110000); }
-
-absl::Status InvalidChar(uint32_t cp) {
-  return absl::InvalidArgumentError(
-      absl::StrFormat("invalid `char` bit pattern 0x%X", cp));
 }
 
 uint32_t FlagsMask(uint32_t count) {
@@ -342,7 +325,7 @@ class Abi {
   }
 
   absl::StatusOr<Value> LiftChar(uint32_t cp) {
-    if (!IsScalarValue(cp)) return InvalidChar(cp);
+    if (!IsScalarValue(cp)) return InvalidCharError(cp);
     return Value::Char(cp);
   }
 
@@ -450,6 +433,11 @@ class Abi {
 
   absl::StatusOr<Value> LoadListFromValidRange(const CabiType& elem, uint64_t ptr,
                                                uint64_t length) {
+    if (std::optional<ScalarKind> k = ScalarKindOf(elem)) {
+      absl::StatusOr<absl::Span<uint8_t>> mem = Mem();
+      if (!mem.ok()) return mem.status();
+      return LiftScalars(*k, mem->data() + ptr, length);
+    }
     std::vector<Value> elems;
     elems.reserve(length);
     for (uint64_t i = 0; i < length; ++i) {
@@ -502,17 +490,18 @@ class Abi {
       }
       case TypeKind::kList:
       case TypeKind::kMap: {
-        const ListValue* l = v.Get<ListValue>();
-        if (l == nullptr) return HostMismatch(t, v);
-        absl::StatusOr<uint32_t> begin = StoreListIntoRange(t.list_elem(), *l);
+        if (!v.IsList()) return HostMismatch(t, v);
+        absl::StatusOr<uint32_t> begin = StoreListIntoRange(t.list_elem(), v);
         if (!begin.ok()) return begin.status();
         if (absl::Status st = WriteInt(ptr, 4, *begin); !st.ok()) return st;
-        return WriteInt(ptr + 4, 4, l->elems.size());
+        return WriteInt(ptr + 4, 4, v.ListSize());
       }
       case TypeKind::kFixedList: {
-        const ListValue* l = v.Get<ListValue>();
-        if (l == nullptr || l->elems.size() != t.length()) return HostMismatch(t, v);
-        return StoreListIntoValidRange(t.list_elem(), *l, ptr);
+        if (!v.IsList() || v.ListSize() != t.length()) return HostMismatch(t, v);
+        if (std::optional<ScalarKind> k = ScalarKindOf(t.list_elem())) {
+          if (absl::Status st = CheckScalars(*k, v, t.list_elem()); !st.ok()) return st;
+        }
+        return StoreListIntoValidRange(t.list_elem(), v, ptr);
       }
       case TypeKind::kRecord:
       case TypeKind::kTuple: {
@@ -683,12 +672,17 @@ class Abi {
     return absl::OkStatus();
   }
 
-  // store_list_into_range: returns the pointer.
-  absl::StatusOr<uint32_t> StoreListIntoRange(const CabiType& elem, const ListValue& l) {
-    const uint64_t n = l.elems.size();
+  // store_list_into_range: returns the pointer. `l` is a list value.
+  absl::StatusOr<uint32_t> StoreListIntoRange(const CabiType& elem, const Value& l) {
+    const uint64_t n = l.ListSize();
     if (n > UINT32_MAX || n * elem.size() > UINT32_MAX) {
       return absl::InvalidArgumentError(
           absl::StrFormat("host value list of %u elements is too large to store", n));
+    }
+    // Scalars are checked before realloc runs, as a bad host value is the
+    // host's error, not the guest's.
+    if (std::optional<ScalarKind> k = ScalarKindOf(elem)) {
+      if (absl::Status st = CheckScalars(*k, l, elem); !st.ok()) return st;
     }
     absl::StatusOr<uint32_t> ptr = Allocate(elem.alignment(), n * elem.size(), "list");
     if (!ptr.ok()) return ptr.status();
@@ -696,9 +690,22 @@ class Abi {
     return *ptr;
   }
 
-  absl::Status StoreListIntoValidRange(const CabiType& elem, const ListValue& l, uint64_t ptr) {
-    for (size_t i = 0; i < l.elems.size(); ++i) {
-      if (absl::Status st = StoreAt(elem, l.elems[i], ptr + i * elem.size()); !st.ok()) return st;
+  // Lists of scalars must have passed CheckScalars.
+  absl::Status StoreListIntoValidRange(const CabiType& elem, const Value& l, uint64_t ptr) {
+    if (std::optional<ScalarKind> k = ScalarKindOf(elem)) {
+      // No realloc runs while scalars are stored: one range check covers all.
+      absl::StatusOr<uint8_t*> out = Range(ptr, l.ListSize() * elem.size());
+      if (!out.ok()) return out.status();
+      StoreScalars(*k, l, *out);
+      return absl::OkStatus();
+    }
+    const std::vector<Value>* elems = nullptr;
+    if (const ListValue* lv = l.Get<ListValue>()) elems = &lv->elems;
+    if (elems == nullptr) return HostMismatch(elem, l);  // packed, non-scalar type
+    for (size_t i = 0; i < elems->size(); ++i) {
+      if (absl::Status st = StoreAt(elem, (*elems)[i], ptr + i * elem.size()); !st.ok()) {
+        return st;
+      }
     }
     return absl::OkStatus();
   }
@@ -789,6 +796,12 @@ class Abi {
           absl::StatusOr<Value> v = LiftFlatFrom(t.list_elem(), vi);
           if (!v.ok()) return v.status();
           elems.push_back(*std::move(v));
+        }
+        // Lists of scalars lift packed, whichever way they travel.
+        if (std::optional<ScalarKind> k = ScalarKindOf(t.list_elem())) {
+          std::vector<uint8_t> bytes(elems.size() * ScalarSize(*k));
+          StoreScalars(*k, Value::List(std::move(elems)), bytes.data());
+          return Value::Packed(*k, std::move(bytes));
         }
         return Value::List(std::move(elems));
       }
@@ -885,19 +898,19 @@ class Abi {
       }
       case TypeKind::kList:
       case TypeKind::kMap: {
-        const ListValue* l = v.Get<ListValue>();
-        if (l == nullptr) return HostMismatch(t, v);
-        absl::StatusOr<uint32_t> ptr = StoreListIntoRange(t.list_elem(), *l);
+        if (!v.IsList()) return HostMismatch(t, v);
+        absl::StatusOr<uint32_t> ptr = StoreListIntoRange(t.list_elem(), v);
         if (!ptr.ok()) return ptr.status();
         out.push_back(CoreValue::I32(*ptr));
-        out.push_back(CoreValue::I32(static_cast<uint32_t>(l->elems.size())));
+        out.push_back(CoreValue::I32(static_cast<uint32_t>(v.ListSize())));
         return absl::OkStatus();
       }
       case TypeKind::kFixedList: {
-        const ListValue* l = v.Get<ListValue>();
-        if (l == nullptr || l->elems.size() != t.length()) return HostMismatch(t, v);
-        for (const Value& e : l->elems) {
-          if (absl::Status st = LowerFlatInto(t.list_elem(), e, out); !st.ok()) return st;
+        if (!v.IsList() || v.ListSize() != t.length()) return HostMismatch(t, v);
+        for (size_t i = 0; i < t.length(); ++i) {
+          if (absl::Status st = LowerFlatInto(t.list_elem(), v.ListElement(i), out); !st.ok()) {
+            return st;
+          }
         }
         return absl::OkStatus();
       }

@@ -46,6 +46,7 @@
 #include "absl/types/span.h"
 #include "engine/cabi/core_value.h"
 #include "engine/cabi/memory.h"
+#include "engine/cabi/scalar_list.h"  // kCanonicalF32Nan, kCanonicalF64Nan
 #include "engine/cabi/types.h"
 #include "engine/cabi/value.h"
 
@@ -54,8 +55,6 @@ namespace wasi_bridge::engine::cabi {
 inline constexpr uint32_t kMaxStringByteLength = (uint32_t{1} << 28) - 1;
 inline constexpr uint32_t kMaxListByteLength = (uint32_t{1} << 28) - 1;
 inline constexpr uint32_t kUtf16Tag = uint32_t{1} << 31;
-inline constexpr uint32_t kCanonicalF32Nan = 0x7fc00000;
-inline constexpr uint64_t kCanonicalF64Nan = 0x7ff8000000000000;
 // LiftFlat/LowerFlat refuse types with more flat values than this (the ABI
 // only uses flat forms within MAX_FLAT_PARAMS).
 inline constexpr uint64_t kMaxFlatValues = 1 << 16;

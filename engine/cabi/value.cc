@@ -35,7 +35,59 @@ std::string Join(const std::vector<Value>& vs) {
   return absl::StrJoin(parts, ", ");
 }
 
+// Little-endian, whatever the host's byte order.
+uint64_t ReadLe(const uint8_t* p, size_t n) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; ++i) v |= uint64_t{p[i]} << (8 * i);
+  return v;
+}
+
 }  // namespace
+
+Value PackedListValue::at(size_t i) const {
+  const size_t n = ScalarSize(kind);
+  const uint64_t x = ReadLe(bytes.data() + i * n, n);
+  switch (kind) {
+    case ScalarKind::kBool: return Value::Bool(x != 0);
+    case ScalarKind::kS8: return Value::S8(static_cast<int8_t>(x));
+    case ScalarKind::kU8: return Value::U8(static_cast<uint8_t>(x));
+    case ScalarKind::kS16: return Value::S16(static_cast<int16_t>(x));
+    case ScalarKind::kU16: return Value::U16(static_cast<uint16_t>(x));
+    case ScalarKind::kS32: return Value::S32(static_cast<int32_t>(x));
+    case ScalarKind::kU32: return Value::U32(static_cast<uint32_t>(x));
+    case ScalarKind::kS64: return Value::S64(static_cast<int64_t>(x));
+    case ScalarKind::kU64: return Value::U64(x);
+    case ScalarKind::kF32: return Value::F32Bits(static_cast<uint32_t>(x));
+    case ScalarKind::kF64: return Value::F64Bits(x);
+    case ScalarKind::kChar: return Value::Char(static_cast<uint32_t>(x));
+  }
+  return Value();
+}
+
+size_t Value::ListSize() const {
+  if (const ListValue* l = Get<ListValue>()) return l->elems.size();
+  if (const PackedListValue* p = Get<PackedListValue>()) return p->size();
+  return 0;
+}
+
+Value Value::ListElement(size_t i) const {
+  if (const ListValue* l = Get<ListValue>()) return l->elems[i];
+  return Get<PackedListValue>()->at(i);
+}
+
+bool operator==(const Value& a, const Value& b) {
+  // Mixed list forms compare element by element; everything else
+  // (including two packed lists) by the variant's own equality.
+  if (a.Is<PackedListValue>() != b.Is<PackedListValue>() && a.IsList() && b.IsList()) {
+    const size_t n = a.ListSize();
+    if (n != b.ListSize()) return false;
+    for (size_t i = 0; i < n; ++i) {
+      if (!(a.ListElement(i) == b.ListElement(i))) return false;
+    }
+    return true;
+  }
+  return a.v_ == b.v_;
+}
 
 std::string ToString(const Value& value) {
   return std::visit(
@@ -75,6 +127,11 @@ std::string ToString(const Value& value) {
           return absl::StrCat("error-context(", v.index, ")");
         } else if constexpr (std::is_same_v<T, ListValue>) {
           return absl::StrCat("[", Join(v.elems), "]");
+        } else if constexpr (std::is_same_v<T, PackedListValue>) {
+          std::vector<Value> elems;
+          elems.reserve(v.size());
+          for (size_t i = 0; i < v.size(); ++i) elems.push_back(v.at(i));
+          return absl::StrCat("[", Join(elems), "]");
         } else if constexpr (std::is_same_v<T, RecordValue>) {
           return absl::StrCat("{", Join(v.fields), "}");
         } else if constexpr (std::is_same_v<T, VariantValue>) {

@@ -9,6 +9,11 @@
 //   string                 -> std::string, always valid UTF-8
 //   error-context          -> ErrorContextValue (a plain u32 index for now)
 //   list, list<T,N>, map   -> ListValue (map elements: 2-field RecordValues)
+//   list<T>, list<T,N> of a scalar T (bool, integers, floats, char)
+//                          -> PackedListValue when lifted: one buffer in the
+//                             memory layout instead of one Value per element
+//                             (lowering accepts either form; equality, ToString
+//                             and the list accessors treat both alike)
 //   record, tuple          -> RecordValue (fields in declaration order)
 //   variant, enum, option, result
 //                          -> VariantValue {case index, payload or null}
@@ -20,6 +25,7 @@
 #define WASI_BRIDGE_ENGINE_CABI_VALUE_H_
 
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -30,6 +36,28 @@
 namespace wasi_bridge::engine::cabi {
 
 class Value;
+
+// The element types a PackedListValue can hold: the fixed-size scalars.
+enum class ScalarKind : uint8_t { kBool, kS8, kU8, kS16, kU16, kS32, kU32, kS64, kU64, kF32, kF64, kChar };
+
+// Bytes per element (the Canonical ABI's size of the type).
+constexpr size_t ScalarSize(ScalarKind k) {
+  switch (k) {
+    case ScalarKind::kBool:
+    case ScalarKind::kS8:
+    case ScalarKind::kU8: return 1;
+    case ScalarKind::kS16:
+    case ScalarKind::kU16: return 2;
+    case ScalarKind::kS32:
+    case ScalarKind::kU32:
+    case ScalarKind::kF32:
+    case ScalarKind::kChar: return 4;
+    case ScalarKind::kS64:
+    case ScalarKind::kU64:
+    case ScalarKind::kF64: return 8;
+  }
+  return 1;
+}
 
 struct F32Value {
   uint32_t bits = 0;
@@ -50,6 +78,18 @@ struct ErrorContextValue {
 struct ListValue {
   std::vector<Value> elems;
   friend bool operator==(const ListValue&, const ListValue&);
+};
+// A list of scalars as one buffer laid out as in linear memory:
+// little-endian elements of ScalarSize(kind) bytes; bools are 0 or 1, floats
+// bit patterns, chars Unicode scalar values. Lifting copies guest memory
+// into `bytes` in one go; lowering copies it out the same way.
+struct PackedListValue {
+  ScalarKind kind = ScalarKind::kU8;
+  std::vector<uint8_t> bytes;  // size() * ScalarSize(kind) bytes
+
+  size_t size() const { return bytes.size() / ScalarSize(kind); }
+  // Element i as a Value (i < size()).
+  Value at(size_t i) const;
 };
 struct RecordValue {
   std::vector<Value> fields;
@@ -86,8 +126,9 @@ class Value {
   using Storage =
       std::variant<bool, int8_t, uint8_t, int16_t, uint16_t, int32_t, uint32_t,
                    int64_t, uint64_t, F32Value, F64Value, CharValue, std::string,
-                   ErrorContextValue, ListValue, RecordValue, VariantValue,
-                   FlagsValue, OwnValue, BorrowValue, StreamValue, FutureValue>;
+                   ErrorContextValue, ListValue, PackedListValue, RecordValue,
+                   VariantValue, FlagsValue, OwnValue, BorrowValue, StreamValue,
+                   FutureValue>;
 
   Value() : v_(false) {}
   explicit Value(Storage v) : v_(std::move(v)) {}
@@ -112,6 +153,14 @@ class Value {
   static Value ErrorContext(uint32_t i) { return Value(Storage(ErrorContextValue{i})); }
   static Value List(std::vector<Value> elems) {
     return Value(Storage(ListValue{std::move(elems)}));
+  }
+  // A packed list<u8> (or any list whose element type is `kind`; `bytes`
+  // holds whole elements in the layout described at PackedListValue).
+  static Value Bytes(std::vector<uint8_t> bytes) {
+    return Packed(ScalarKind::kU8, std::move(bytes));
+  }
+  static Value Packed(ScalarKind kind, std::vector<uint8_t> bytes) {
+    return Value(Storage(PackedListValue{kind, std::move(bytes)}));
   }
   static Value Record(std::vector<Value> fields) {
     return Value(Storage(RecordValue{std::move(fields)}));
@@ -142,13 +191,30 @@ class Value {
   template <typename T>
   const T* Get() const { return std::get_if<T>(&v_); }
 
-  friend bool operator==(const Value& a, const Value& b) { return a.v_ == b.v_; }
+  // Lists in either form (ListValue or PackedListValue).
+  bool IsList() const { return Is<ListValue>() || Is<PackedListValue>(); }
+  // Element count of a list (0 for other values).
+  size_t ListSize() const;
+  // Element i of a list, by value (i < ListSize()).
+  Value ListElement(size_t i) const;
+  // The bytes of a packed list<u8>, or nullptr.
+  const std::vector<uint8_t>* AsBytes() const {
+    const PackedListValue* p = Get<PackedListValue>();
+    return p != nullptr && p->kind == ScalarKind::kU8 ? &p->bytes : nullptr;
+  }
+
+  // Structural equality; a packed list equals a ListValue holding the same
+  // elements (so an empty list equals any empty list).
+  friend bool operator==(const Value& a, const Value& b);
 
  private:
   Storage v_;
 };
 
 inline bool operator==(const ListValue& a, const ListValue& b) { return a.elems == b.elems; }
+inline bool operator==(const PackedListValue& a, const PackedListValue& b) {
+  return (a.kind == b.kind && a.bytes == b.bytes) || (a.bytes.empty() && b.bytes.empty());
+}
 inline bool operator==(const RecordValue& a, const RecordValue& b) { return a.fields == b.fields; }
 inline bool operator==(const VariantValue& a, const VariantValue& b) {
   if (a.index != b.index) return false;

@@ -1,6 +1,6 @@
 """Bounded libFuzzer runs of the fuzz targets (built with WB_FUZZ=ON, normally
-together with WB_SANITIZE=ON): component_fuzz on a seed corpus of small
-components, wit_fuzz on the WIT files of polyfill-wit."""
+together with WB_SANITIZE=ON): component_fuzz and upgrade_fuzz on a seed
+corpus of small components, wit_fuzz on the WIT files of polyfill-wit."""
 import os
 import re
 import shutil
@@ -40,7 +40,15 @@ def wit_seeds(seeds):
         shutil.copy(p, seeds / f"{i}-{p.name}")
 
 
+def upgrade_seeds(seeds):
+    component_seeds(seeds)
+    probe = WB_FIXTURES / "cli_probe.p2.wasm"
+    if probe.is_file():
+        shutil.copy(probe, seeds / probe.name)
+
+
 @pytest.mark.parametrize("name,add_seeds", [("component_fuzz", component_seeds),
+                                            ("upgrade_fuzz", upgrade_seeds),
                                             ("wit_fuzz", wit_seeds)])
 def test_fuzz_bounded(tmp_path, name, add_seeds):
     fuzzer = find_fuzzer(name)
