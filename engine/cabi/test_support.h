@@ -330,9 +330,10 @@ inline Value CanonicalizeNans(const Value& v) {
                (f->bits & 0xfffffffffffffull) != 0;
     return nan ? Value::F64Bits(kCanonicalF64Nan) : v;
   }
-  if (const ListValue* l = v.Get<ListValue>()) {
+  std::vector<Value> unpacked;
+  if (const std::vector<Value>* elems = ListElements(v, unpacked)) {
     std::vector<Value> out;
-    for (const Value& e : l->elems) out.push_back(CanonicalizeNans(e));
+    for (const Value& e : *elems) out.push_back(CanonicalizeNans(e));
     return Value::List(std::move(out));
   }
   if (const RecordValue* r = v.Get<RecordValue>()) {

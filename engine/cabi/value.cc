@@ -75,6 +75,16 @@ Value Value::ListElement(size_t i) const {
   return Get<PackedListValue>()->at(i);
 }
 
+const std::vector<Value>* ListElements(const Value& v, std::vector<Value>& scratch) {
+  if (const ListValue* l = v.Get<ListValue>()) return &l->elems;
+  const PackedListValue* p = v.Get<PackedListValue>();
+  if (p == nullptr) return nullptr;
+  scratch.clear();
+  scratch.reserve(p->size());
+  for (size_t i = 0; i < p->size(); ++i) scratch.push_back(p->at(i));
+  return &scratch;
+}
+
 bool operator==(const Value& a, const Value& b) {
   // Mixed list forms compare element by element; everything else
   // (including two packed lists) by the variant's own equality.
@@ -129,7 +139,6 @@ std::string ToString(const Value& value) {
           return absl::StrCat("[", Join(v.elems), "]");
         } else if constexpr (std::is_same_v<T, PackedListValue>) {
           std::vector<Value> elems;
-          elems.reserve(v.size());
           for (size_t i = 0; i < v.size(); ++i) elems.push_back(v.at(i));
           return absl::StrCat("[", Join(elems), "]");
         } else if constexpr (std::is_same_v<T, RecordValue>) {

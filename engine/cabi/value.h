@@ -222,6 +222,10 @@ inline bool operator==(const VariantValue& a, const VariantValue& b) {
   return *a.payload == *b.payload;
 }
 
+// The elements of a list value without copying a ListValue's: its own
+// vector, or a packed list unpacked into `scratch`. nullptr for non-lists.
+const std::vector<Value>* ListElements(const Value& v, std::vector<Value>& scratch);
+
 // Readable rendering for test messages, e.g.
 // `{7u8, [1.5_f32, nan:0x7fc00001_f32], case1("hi"), char(U+00E9), flags(0x5), own(3)}`.
 std::string ToString(const Value& v);

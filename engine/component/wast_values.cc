@@ -499,24 +499,25 @@ bool Match(const Value& actual, const JsonValue& expected, const CabiType& t,
     case TypeKind::kMap: {
       auto v = Unwrap(expected, t, path);
       if (!v.ok()) return Fail(why, "", std::string(v.status().message()));
-      const auto* list = actual.Get<cabi::ListValue>();
-      if (list == nullptr) return mismatch(ToJson(expected));
+      std::vector<Value> unpacked;
+      const std::vector<Value>* elems = cabi::ListElements(actual, unpacked);
+      if (elems == nullptr) return mismatch(ToJson(expected));
       if (!(*v)->is_array()) {
         return Fail(why, path, absl::StrCat("expected an array, got ", ToJson(**v)));
       }
       const auto& want = (*v)->array();
-      if (list->elems.size() != want.size()) {
+      if (elems->size() != want.size()) {
         return Fail(why, path, absl::StrFormat("got a list of %d elements, expected %d: got %s",
-                                               list->elems.size(), want.size(),
+                                               elems->size(), want.size(),
                                                cabi::ToString(actual)));
       }
       for (size_t i = 0; i < want.size(); ++i) {
         const std::string sub = absl::StrCat(path, "[", i, "]");
         if (t.kind() == TypeKind::kMap) {
-          const auto* entry = list->elems[i].Get<cabi::RecordValue>();
+          const auto* entry = (*elems)[i].Get<cabi::RecordValue>();
           if (entry == nullptr || entry->fields.size() != 2) {
             return Fail(why, sub, absl::StrCat("map entry is not a pair: ",
-                                               cabi::ToString(list->elems[i])));
+                                               cabi::ToString((*elems)[i])));
           }
           if (!want[i].is_array() || want[i].array().size() != 2) {
             return Fail(why, sub,
@@ -528,7 +529,7 @@ bool Match(const Value& actual, const JsonValue& expected, const CabiType& t,
                      labels ? labels->child(1) : nullptr, sub + ".value", why)) {
             return false;
           }
-        } else if (!Match(list->elems[i], want[i], t.list_elem(),
+        } else if (!Match((*elems)[i], want[i], t.list_elem(),
                           labels ? labels->child(0) : nullptr, sub, why)) {
           return false;
         }
@@ -669,13 +670,14 @@ absl::StatusOr<JsonValue> ToJsonImpl(const Value& value, const CabiType& t,
     case TypeKind::kList:
     case TypeKind::kFixedList:
     case TypeKind::kMap: {
-      const auto* list = value.Get<cabi::ListValue>();
+      std::vector<Value> unpacked;
+      const std::vector<Value>* list = cabi::ListElements(value, unpacked);
       if (list == nullptr) return WrongShape(value, t, path);
       std::vector<JsonValue> elems;
-      for (size_t i = 0; i < list->elems.size(); ++i) {
+      for (size_t i = 0; i < list->size(); ++i) {
         const std::string sub = absl::StrCat(path, "[", i, "]");
         if (t.kind() == TypeKind::kMap) {
-          const auto* entry = list->elems[i].Get<cabi::RecordValue>();
+          const auto* entry = (*list)[i].Get<cabi::RecordValue>();
           if (entry == nullptr || entry->fields.size() != 2) return WrongShape(value, t, path);
           auto k = ToJsonImpl(entry->fields[0], *t.key(), labels ? labels->child(0) : nullptr, sub);
           if (!k.ok()) return k.status();
@@ -684,7 +686,7 @@ absl::StatusOr<JsonValue> ToJsonImpl(const Value& value, const CabiType& t,
           if (!v.ok()) return v.status();
           elems.push_back(JsonValue::Array({std::move(*k), std::move(*v)}));
         } else {
-          auto e = ToJsonImpl(list->elems[i], t.list_elem(),
+          auto e = ToJsonImpl((*list)[i], t.list_elem(),
                               labels ? labels->child(0) : nullptr, sub);
           if (!e.ok()) return e.status();
           elems.push_back(std::move(*e));
