@@ -93,7 +93,7 @@ def main() -> int:
         p3 = work / "stdout_writer.p3.wasm"
         sh(wb, "upgrade", p2, "-o", p3)
         (work / "node_modules").symlink_to(oracles / "node_modules")
-        shutil.copy(fixtures / "run-p3.mjs", work / "run-p3.mjs")
+        shutil.copy(REPO / "tests/integration/run_component.mjs", work / "run_component.mjs")
         rates = {}
         for name, comp in (("0.2 on preview2-shim", p2), ("upgraded on preview3-shim", p3)):
             tag = "sw" + str(len(rates))
@@ -102,7 +102,7 @@ def main() -> int:
 
             def once(tag=tag, expect=expect):
                 with open(os.devnull, "wb") as sink:
-                    cp = subprocess.run([str(node), "run-p3.mjs", f"{tag}/{tag}.js", str(args.mib)],
+                    cp = subprocess.run([str(node), "run_component.mjs", f"{tag}/{tag}.js", str(args.mib)],
                                         cwd=work, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
                                         stderr=sink, timeout=600)
                 if cp.returncode != 0 or len(cp.stdout) != expect:

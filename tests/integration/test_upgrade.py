@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (EXAMPLE, SHARED, WB_FIXTURES, assert_no_crash, fixture_param, report,
+from conftest import (EXAMPLE, HERE, SHARED, WB_FIXTURES, assert_no_crash, fixture_param, report,
                       run)
 
 P1_SUITES = ["c-wasip1", "assemblyscript-wasip1", "rust-wasip1"]
@@ -157,14 +157,11 @@ class JcoRunner:
 
 @pytest.fixture(scope="session")
 def jco_runner(oracles, node26, tmp_path_factory) -> JcoRunner:
-    runner = WB_FIXTURES / "run-p3.mjs"
-    if not runner.is_file():
-        pytest.skip(f"{runner} not built (build-fixtures.sh copies it)")
     work = tmp_path_factory.mktemp("jco-upgrade")
     (work / "node_modules").symlink_to(oracles / "node_modules")
-    shutil.copy(runner, work / "run-p3.mjs")
+    shutil.copy(HERE / "run_component.mjs", work / "run_component.mjs")
     jco = oracles / "node_modules/.bin/jco"
-    return JcoRunner(work, jco, node26, work / "run-p3.mjs")
+    return JcoRunner(work, jco, node26, work / "run_component.mjs")
 
 
 def test_example_runs_the_same_after_upgrade(wb_bin, jco_runner, tmp_path):
