@@ -683,6 +683,8 @@ class Abi {
     // host's error, not the guest's.
     if (std::optional<ScalarKind> k = ScalarKindOf(elem)) {
       if (absl::Status st = CheckScalars(*k, l, elem); !st.ok()) return st;
+    } else if (l.Is<PackedListValue>() && n != 0) {
+      return HostMismatch(elem, l);
     }
     absl::StatusOr<uint32_t> ptr = Allocate(elem.alignment(), n * elem.size(), "list");
     if (!ptr.ok()) return ptr.status();
@@ -699,11 +701,12 @@ class Abi {
       StoreScalars(*k, l, *out);
       return absl::OkStatus();
     }
-    const std::vector<Value>* elems = nullptr;
-    if (const ListValue* lv = l.Get<ListValue>()) elems = &lv->elems;
-    if (elems == nullptr) return HostMismatch(elem, l);  // packed, non-scalar type
-    for (size_t i = 0; i < elems->size(); ++i) {
-      if (absl::Status st = StoreAt(elem, (*elems)[i], ptr + i * elem.size()); !st.ok()) {
+    const ListValue* lv = l.Get<ListValue>();
+    if (lv == nullptr) {  // packed, for a non-scalar element type
+      return l.ListSize() == 0 ? absl::OkStatus() : HostMismatch(elem, l);
+    }
+    for (size_t i = 0; i < lv->elems.size(); ++i) {
+      if (absl::Status st = StoreAt(elem, lv->elems[i], ptr + i * elem.size()); !st.ok()) {
         return st;
       }
     }

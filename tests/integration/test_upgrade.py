@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (EXAMPLE, HERE, SHARED, WB_FIXTURES, assert_no_crash, fixture_param, report,
+from conftest import (EXAMPLE, HERE, REPO, SHARED, WB_FIXTURES, assert_no_crash, fixture_param, report,
                       run)
 
 P1_SUITES = ["c-wasip1", "assemblyscript-wasip1", "rust-wasip1"]
@@ -348,3 +348,21 @@ def test_wasi_testsuite_mixed_p3_upgraded_passes_at_least_as_many(wb_bin, jco_ru
     """wasip3 binaries import 0.2 (Rust std) and 0.3: only the 0.2 part is replaced."""
     compare_suites(["rust-wasip3"], "0.2+0.3 (both shims)", wb_bin, jco_runner, wasm_tools,
                    tmp_path)
+
+
+@pytest.mark.parametrize("version", ["0.2.0", "0.2.3", "0.2.6", "0.2.12"])
+def test_every_02_version_is_accepted(wb_bin, wasm_tools, tmp_path, version):
+    """The example re-assembled with each 0.2.x version in its import names."""
+    wat = (REPO / "examples/hello-p2.wat").read_text().replace("@0.2.12", f"@{version}")
+    src = tmp_path / "hello.wat"
+    src.write_text(wat)
+    p2 = tmp_path / "hello.wasm"
+    cp = subprocess.run([str(wasm_tools), "parse", str(src), "-o", str(p2)],
+                        capture_output=True, text=True)
+    assert cp.returncode == 0, cp.stderr
+    out = tmp_path / "hello.p3.wasm"
+    r = run(wb_bin, "upgrade", p2, "-o", out, "--explain")
+    assert r.returncode == 0, r
+    assert f"import wasi:io/streams@{version}: removed" in r.stdout, r
+    imports = wasi_imports(wb_bin, out)
+    assert imports and all(i.endswith("@0.3.0") for i in imports), imports
