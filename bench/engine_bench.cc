@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <cstdlib>
 #include <vector>
 
 #include "adapter/binary/reader.h"
@@ -148,21 +147,27 @@ int main() {
   constexpr size_t kBytes = 1 << 20;
   constexpr int kRounds = 20;
   // The packed form (what lifting produces), and one Value per element.
+  // Arguments are built before the clock starts and moved into the call:
+  // the figure is the ABI's work, not the host copying its own buffer.
+  using Args = std::vector<engine::cabi::Value>;
   const engine::cabi::Value list = engine::cabi::Value::Bytes(std::vector<uint8_t>(kBytes, 7));
-  const engine::cabi::Value elem_list = engine::cabi::Value::List(
-      std::vector<engine::cabi::Value>(kBytes, engine::cabi::Value::U8(7)));
+  std::vector<Args> packed_args(kRounds, Args{list});
   const double lower_list = SecondsFor([&] {
     for (int i = 0; i < kRounds; ++i) {
       (void)reset->Call({});
-      (void)sum->Call({list});
+      (void)sum->Call(std::move(packed_args[i]));
     }
   });
+  constexpr int kElemRounds = 2;  // 48 MiB of Values each
+  std::vector<Args> elem_args(
+      kElemRounds, Args{engine::cabi::Value::List(
+                       std::vector<engine::cabi::Value>(kBytes, engine::cabi::Value::U8(7)))});
   const double lower_elems = SecondsFor([&] {
-    for (int i = 0; i < kRounds; ++i) {
+    for (int i = 0; i < kElemRounds; ++i) {
       (void)reset->Call({});
-      if (getenv("WB_NOELEM") == nullptr) (void)sum->Call({elem_list});
+      (void)sum->Call(std::move(elem_args[i]));
     }
-  });
+  }) * kRounds / kElemRounds;
   const double lift_list = SecondsFor([&] {
     for (int i = 0; i < kRounds; ++i) (void)make->Call({engine::cabi::Value::U32(kBytes)});
   });

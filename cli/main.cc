@@ -21,7 +21,7 @@ constexpr char kUsage[] =
     "  wit FILE.wasm             print the WIT world of a component\n"
     "  wit PATH... [--world W]   resolve WIT packages (files or directories\n"
     "                            with deps/) and print their worlds\n"
-    "  upgrade IN -o OUT [--explain] [--target 0.3.0]\n"
+    "  upgrade IN -o OUT [--explain] [--async-exports] [--target 0.3.0]\n"
     "                            rewrite a WASI 0.2 component to import WASI\n"
     "                            0.3 only (the shim is spliced in)\n"
     "  wast FILE.wast [--verbose]\n"

@@ -27,6 +27,8 @@ int RunUpgrade(const Args& args) {
           std::string(args[++i]);
     } else if (a == "--explain") {
       explain = true;
+    } else if (a == "--async-exports") {
+      options.async_exports = true;
     } else if (!a.empty() && a[0] == '-') {
       std::fprintf(stderr, "wasi-bridge: unknown option `%s`\n", std::string(a).c_str());
       return 2;
@@ -44,7 +46,7 @@ int RunUpgrade(const Args& args) {
   if (input.empty() || (output.empty() && !explain)) {
     std::fprintf(stderr,
                  "usage: wasi-bridge upgrade IN.wasm -o OUT.wasm "
-                 "[--target 0.3.0] [--explain]\n");
+                 "[--target 0.3.0] [--explain] [--async-exports]\n");
     return 2;
   }
   if (!shim_path.empty()) {

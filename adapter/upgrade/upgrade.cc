@@ -77,6 +77,13 @@ absl::Status Upgrader::Classify() {
         MarkRemoved(i);
         continue;
       }
+      const SortKind kind = ex->item.sort.kind;
+      if (options_.async_exports && !wasi &&
+          (kind == SortKind::kFunc || kind == SortKind::kInstance)) {
+        retyped_exports_.push_back(i);
+        MarkRemoved(i);
+        continue;
+      }
     }
     if (const auto* al = std::get_if<Alias>(&it.body)) {
       if (al->target == Alias::Target::kExport && Removed(Space::kInstance, al->instance)) {
@@ -326,6 +333,7 @@ absl::StatusOr<UpgradeResult> Upgrader::Run() {
   }
   WB_RETURN_IF_ERROR(EmitShim());
   WB_RETURN_IF_ERROR(RetypeRun());
+  WB_RETURN_IF_ERROR(RetypeExports());
 
   Component rewritten = BuildComponent(std::move(out_.items()), out_.strings());
   UpgradeResult result;

@@ -18,6 +18,10 @@ struct UpgradeOptions {
   // The shim core module to splice in; empty means the built-in p2-on-p3
   // shim. Tests pass small hand-written shims that follow shims/ABI.md.
   std::span<const uint8_t> shim;
+  // Re-type every exported function (not only wasi:cli/run) as an `async
+  // func` lifted with the sync ABI, so the shim may wait inside it. Changes
+  // the component's type: its callers must treat the exports as async.
+  bool async_exports = false;
 };
 
 struct UpgradeResult {

@@ -59,6 +59,13 @@ class Upgrader {
   absl::Status EmitShim();
   absl::Status EmitP3Imports();
   absl::Status RetypeRun();
+  // --async-exports: every other exported function becomes an async func
+  // lifted with the sync ABI.
+  absl::Status RetypeExports();
+  // A new lift of input func `old` with the async variant of its type.
+  absl::StatusOr<uint32_t> AsyncLift(uint32_t old);
+  // The exports of the instance behind input instance `old`, retyped.
+  absl::StatusOr<std::vector<InlineExport>> RetypedInstanceExports(uint32_t old);
   // The item defining index `i` of space `s` in the input.
   const Item* Definition(Space s, uint32_t i) const {
     const auto& d = definition_[static_cast<size_t>(s)];
@@ -90,6 +97,8 @@ class Upgrader {
   std::vector<size_t> widened_;  // existing 0.3 imports the shim imports too
   bool p3_emitted_ = false;
   std::optional<size_t> run_export_;
+  std::vector<size_t> retyped_exports_;  // --async-exports
+  absl::flat_hash_map<uint32_t, uint32_t> async_lifts_;  // old func -> new
   std::optional<std::string> p3_run_;  // the component's own 0.3 run export
   std::optional<uint32_t> caller_memory_;  // old index
   std::vector<uint32_t> slot_reallocs_;     // old core func index per slot

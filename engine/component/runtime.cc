@@ -103,6 +103,9 @@ class RuntimeImpl;
 struct InstanceState {
   bool entered = false;
   bool poisoned = false;
+  // False while the instance runs its realloc or post-return: calling an
+  // import or a built-in then traps (the spec's may_leave).
+  bool may_leave = true;
   std::shared_ptr<InstanceState> parent;  // the enclosing component instance
   // The instances on the call stack of this store, innermost last.
   std::shared_ptr<std::vector<InstanceState*>> stack;
@@ -114,6 +117,23 @@ struct InstanceState {
     return false;
   }
 };
+
+// Clears may_leave for the duration of a realloc or post-return call.
+class NoLeaveScope {
+ public:
+  explicit NoLeaveScope(InstanceState& state) : state_(state), saved_(state.may_leave) {
+    state_.may_leave = false;
+  }
+  ~NoLeaveScope() { state_.may_leave = saved_; }
+  NoLeaveScope(const NoLeaveScope&) = delete;
+  NoLeaveScope& operator=(const NoLeaveScope&) = delete;
+
+ private:
+  InstanceState& state_;
+  bool saved_;
+};
+
+absl::Status CannotLeave() { return Trap("cannot leave component instance"); }
 
 // Canonical ABI failures inside a call are traps of that call.
 absl::Status AsTrap(absl::Status s) {
@@ -137,8 +157,10 @@ struct CallSite {
     if (options.realloc) {
       CoreStore* s = store;
       CoreExtern f = *options.realloc;
-      ctx.realloc = [s, f](uint32_t old_ptr, uint32_t old_size, uint32_t align,
-                           uint32_t new_size) -> absl::StatusOr<uint32_t> {
+      InstanceState* inst = instance.get();
+      ctx.realloc = [s, f, inst](uint32_t old_ptr, uint32_t old_size, uint32_t align,
+                                 uint32_t new_size) -> absl::StatusOr<uint32_t> {
+        NoLeaveScope no_leave(*inst);
         WB_ASSIGN_OR_RETURN(
             auto r, s->Call(f, {CoreValue::I32(old_ptr), CoreValue::I32(old_size),
                                 CoreValue::I32(align), CoreValue::I32(new_size)}));
@@ -227,6 +249,7 @@ class LiftedFunction : public ComponentFunction {
       return Trap("borrow handles still remain at the end of the call");
     }
     if (site_.options.post_return) {
+      NoLeaveScope no_leave(*site_.instance);
       WB_RETURN_IF_ERROR(
           site_.store->Call(*site_.options.post_return, core_results).status());
     }
@@ -579,6 +602,7 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
       s.core_funcs.push_back(store_->NewHostFunc(
           core, [callee, cs](absl::Span<const CoreValue> args,
                              absl::Span<CoreValue> results) mutable -> absl::Status {
+            if (!cs.instance->may_leave) return CannotLeave();
             const FuncSignature& sig = callee->signature();
             cabi::CallContext ctx = cs.Context();
             std::vector<cabi::CoreValue> flat_args;
@@ -617,13 +641,17 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
       auto handles = s.handles;
       CoreStore* store = store_.get();
       const bin::CanonOpcode op = c.opcode;
+      std::shared_ptr<InstanceState> state = s.state;
       const CoreFuncType type =
           op == bin::CanonOpcode::kResourceDrop
               ? CoreFuncType{{CoreType::kI32}, {}}
               : CoreFuncType{{CoreType::kI32}, {CoreType::kI32}};
       s.core_funcs.push_back(store_->NewHostFunc(
-          type, [r, handles, store, op](absl::Span<const CoreValue> args,
-                                        absl::Span<CoreValue> results) -> absl::Status {
+          type, [r, handles, store, op, state](absl::Span<const CoreValue> args,
+                                               absl::Span<CoreValue> results) -> absl::Status {
+            // resource.rep is the one handle built-in allowed during
+            // realloc and post-return.
+            if (op != bin::CanonOpcode::kResourceRep && !state->may_leave) return CannotLeave();
             const uint32_t x = args[0].i32();
             if (op == bin::CanonOpcode::kResourceNew) {
               WB_ASSIGN_OR_RETURN(uint32_t h, handles->New(r->id, x));

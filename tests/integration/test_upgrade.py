@@ -366,3 +366,34 @@ def test_every_02_version_is_accepted(wb_bin, wasm_tools, tmp_path, version):
     assert f"import wasi:io/streams@{version}: removed" in r.stdout, r
     imports = wasi_imports(wb_bin, out)
     assert imports and all(i.endswith("@0.3.0") for i in imports), imports
+
+
+CALC_CALLS = """
+import {{ calc }} from "./{name}/{name}.js";
+const out = [await calc.add(40, 2), await calc.greet("w"),
+             String(await calc.sum(new Uint32Array([1, 2, 4294967295]))),
+             await calc.flip({{ x: 1, y: -7 }})];
+console.log(JSON.stringify(out));
+"""
+
+
+@pytest.mark.parametrize("calc", [fixture_param("calc.component.wasm")])
+def test_async_exports_option(wb_bin, jco_runner, calc, tmp_path):
+    """A reactor's custom exports become async funcs and still compute the same."""
+    out = tmp_path / "calc_p3.wasm"
+    r = run(wb_bin, "upgrade", calc, "-o", out, "--async-exports", "--explain")
+    assert r.returncode == 0, r
+    assert "test:calc/calc@0.1.0: its functions are now async funcs" in r.stdout
+    wit = run(wb_bin, "wit", out).stdout
+    assert "add: async func(a: s32, b: s32) -> s32;" in wit, wit
+    results = {}
+    for name, component in (("calc_before", calc), ("calc_after", out)):
+        jco_runner.transpile(component, name)
+        script = jco_runner.work / f"{name}.mjs"
+        script.write_text(CALC_CALLS.format(name=name))
+        cp = subprocess.run([str(jco_runner.node), str(script)], capture_output=True, text=True,
+                            cwd=jco_runner.work, timeout=60, env={"GREETING": "hi"})
+        assert cp.returncode == 0, cp.stderr
+        results[name] = json.loads(cp.stdout)
+    assert results["calc_after"] == results["calc_before"]
+    assert results["calc_before"][0] == 42
