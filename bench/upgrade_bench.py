@@ -93,7 +93,7 @@ def main() -> int:
         p3 = work / "stdout_writer.p3.wasm"
         sh(wb, "upgrade", p2, "-o", p3)
         (work / "node_modules").symlink_to(oracles / "node_modules")
-        shutil.copy(REPO / "tests/integration/run_component.mjs", work / "run_component.mjs")
+        shutil.copy(REPO / "conformance/run_component.mjs", work / "run_component.mjs")
         rates = {}
         for name, comp in (("0.2 on preview2-shim", p2), ("upgraded on preview3-shim", p3)):
             tag = "sw" + str(len(rates))

@@ -19,6 +19,8 @@ int RunWit(const Args& args);
 int RunWast(const Args& args);
 // `upgrade IN -o OUT [--target 0.3.0] [--explain]`: WASI 0.2 -> 0.3.
 int RunUpgrade(const Args& args);
+// `conformance DIR [--runtime builtin|jco] [--upgrade] [--json F] [--junit F]`.
+int RunConformance(const Args& args);
 
 }  // namespace wasi_bridge::cli
 

@@ -24,6 +24,8 @@ constexpr char kUsage[] =
     "  upgrade IN -o OUT [--explain] [--async-exports] [--target 0.3.0]\n"
     "                            rewrite a WASI 0.2 component to import WASI\n"
     "                            0.3 only (the shim is spliced in)\n"
+    "  conformance DIR [--runtime builtin|jco] [--upgrade] [--json F] [--junit F]\n"
+    "                            run a wasi-testsuite directory and report\n"
     "  wast FILE.wast [--verbose]\n"
     "                            run a component-model spec test script on\n"
     "                            the engine (needs wasm-tools to assemble it)\n"
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
   if (command == "roundtrip") return wasi_bridge::cli::RunRoundtrip(args);
   if (command == "wit") return wasi_bridge::cli::RunWit(args);
   if (command == "upgrade") return wasi_bridge::cli::RunUpgrade(args);
+  if (command == "conformance") return wasi_bridge::cli::RunConformance(args);
   if (command == "wast") return wasi_bridge::cli::RunWast(args);
   std::fprintf(stderr, "wasi-bridge: unknown command `%s`\n\n%s",
                std::string(command).c_str(), kUsage);

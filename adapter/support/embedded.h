@@ -20,6 +20,9 @@ std::span<const EmbeddedFile> Wasi030Wit();
 // The p2-on-p3 shim core module (shims/), one file.
 std::span<const EmbeddedFile> P2OnP3Shim();
 
+// The Node scripts the conformance runner's jco runtime runs (conformance/).
+std::span<const EmbeddedFile> ConformanceRunners();
+
 }  // namespace wasi_bridge::embedded
 
 #endif  // WASI_BRIDGE_ADAPTER_SUPPORT_EMBEDDED_H_

@@ -59,6 +59,14 @@ absl::Status HostMismatch(const CabiType& t, const Value& v) {
       absl::StrCat("host value ", s, " does not match type ", ToString(t)));
 }
 
+// A packed list given for a list whose elements are not scalars.
+absl::Status ListMismatch(const CabiType& elem, const Value& v) {
+  std::string s = ToString(v);
+  if (s.size() > 120) s = s.substr(0, 117) + "...";
+  return absl::InvalidArgumentError(
+      absl::StrCat("host value ", s, " does not match type list<", ToString(elem), ">"));
+}
+
 absl::Status CoreMismatch(CoreType want, CoreType have) {
   return absl::InvalidArgumentError(absl::StrCat("core value type mismatch: expected ",
                                                  CoreTypeName(want), ", got ",
@@ -684,7 +692,7 @@ class Abi {
     if (std::optional<ScalarKind> k = ScalarKindOf(elem)) {
       if (absl::Status st = CheckScalars(*k, l, elem); !st.ok()) return st;
     } else if (l.Is<PackedListValue>() && n != 0) {
-      return HostMismatch(elem, l);
+      return ListMismatch(elem, l);
     }
     absl::StatusOr<uint32_t> ptr = Allocate(elem.alignment(), n * elem.size(), "list");
     if (!ptr.ok()) return ptr.status();
@@ -703,7 +711,7 @@ class Abi {
     }
     const ListValue* lv = l.Get<ListValue>();
     if (lv == nullptr) {  // packed, for a non-scalar element type
-      return l.ListSize() == 0 ? absl::OkStatus() : HostMismatch(elem, l);
+      return l.ListSize() == 0 ? absl::OkStatus() : ListMismatch(elem, l);
     }
     for (size_t i = 0; i < lv->elems.size(); ++i) {
       if (absl::Status st = StoreAt(elem, lv->elems[i], ptr + i * elem.size()); !st.ok()) {

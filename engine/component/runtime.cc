@@ -6,12 +6,15 @@
 #include <map>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "adapter/binary/canon_info.h"
 #include "adapter/support/status_macros.h"
 #include "engine/cabi/layout.h"
 #include "engine/cabi/load_store.h"
 #include "engine/component/handle_table.h"
+#include "engine/component/names.h"
 #include "engine/core/executor.h"
 
 namespace wasi_bridge::engine {
@@ -135,6 +138,17 @@ class NoLeaveScope {
 
 absl::Status CannotLeave() { return Trap("cannot leave component instance"); }
 
+// Prefixes a link error or trap with where it happened ("instance $d: ...").
+// Unimplemented statuses stay as they are: callers group them by message.
+absl::Status Within(const std::string& where, absl::Status s) {
+  if (s.ok() || s.code() == absl::StatusCode::kUnimplemented) return s;
+  return absl::Status(s.code(), absl::StrCat(where, ": ", s.message()));
+}
+
+// A trap located by an inner call keeps that location: traps lose their
+// payloads on the way through the core executor, so the text marks it.
+constexpr absl::string_view kTrapIn = "trap in ";
+
 // Canonical ABI failures inside a call are traps of that call.
 absl::Status AsTrap(absl::Status s) {
   if (s.ok() || IsTrap(s)) return s;
@@ -186,10 +200,25 @@ std::vector<cabi::TypeRef> ResultTypes(const FuncSignature& sig) {
 // `canon lift`: a component function backed by a core function.
 class LiftedFunction : public ComponentFunction {
  public:
-  LiftedFunction(FuncSignature sig, CoreExtern core, CallSite site)
-      : sig_(std::move(sig)), core_(core), site_(std::move(site)) {}
+  // `func`, `core`, `instance`: how messages name the function, its core
+  // function and its instance ("func $run", "core func 3", "" at the top).
+  LiftedFunction(FuncSignature sig, CoreExtern core, CallSite site, std::string func,
+                 std::string core_name, std::string instance)
+      : sig_(std::move(sig)),
+        core_(core),
+        site_(std::move(site)),
+        func_name_(std::move(func)),
+        core_name_(std::move(core_name)),
+        instance_name_(std::move(instance)) {}
 
   const FuncSignature& signature() const override { return sig_; }
+
+  // The first export name is what callers know the function by.
+  void NameByExport(std::string_view name) {
+    if (exported_) return;
+    exported_ = true;
+    func_name_ = absl::StrCat("\"", absl::string_view(name.data(), name.size()), "\"");
+  }
 
   absl::StatusOr<std::optional<cabi::Value>> Call(
       std::vector<cabi::Value> args) override {
@@ -222,7 +251,7 @@ class LiftedFunction : public ComponentFunction {
     if (!result.ok()) {
       absl::Status trap = AsTrap(result.status());
       state.poisoned = true;
-      return trap;
+      return Located(trap);
     }
     return result;
   }
@@ -257,9 +286,19 @@ class LiftedFunction : public ComponentFunction {
     return std::optional<cabi::Value>(std::move(lifted->front()));
   }
 
+  // `trap in "run" (core func $foo, instance $d): <reason>`.
+  absl::Status Located(const absl::Status& trap) const {
+    if (absl::StartsWith(trap.message(), kTrapIn)) return trap;
+    return Trap(absl::StrCat(kTrapIn, func_name_, " (", core_name_,
+                             instance_name_.empty() ? "" : ", ", instance_name_, "): ",
+                             trap.message()));
+  }
+
   FuncSignature sig_;
   CoreExtern core_;
   CallSite site_;
+  std::string func_name_, core_name_, instance_name_;
+  bool exported_ = false;
 };
 
 class HostFunctionImpl : public ComponentFunction {
@@ -302,6 +341,8 @@ struct OuterView {
 
 struct Scope {
   std::shared_ptr<const OuterView> parent;
+  ComponentNames names;
+  std::string label;  // "instance $d" for nested instances, "" at the top
   std::shared_ptr<InstanceState> state = std::make_shared<InstanceState>();
   uint64_t instance_id = 0;
   std::shared_ptr<ResourceHandleTable> handles;
@@ -339,7 +380,7 @@ class RuntimeImpl : public Runtime {
   absl::StatusOr<std::shared_ptr<ComponentInstance>> InstantiateIn(
       const bin::Component& c, std::shared_ptr<const OuterView> parent,
       const std::vector<std::pair<std::string, ComponentItem>>& imports,
-      std::shared_ptr<InstanceState> parent_state = nullptr);
+      std::shared_ptr<InstanceState> parent_state = nullptr, std::string label = "");
 
   absl::Status Section(Scope& s, const bin::Section& section,
                        const std::vector<std::pair<std::string, ComponentItem>>&
@@ -581,7 +622,9 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
       const RtType& t = s.types.at(c.type_index);
       if (!t.func) return absl::InvalidArgumentError("lift of a non-function type");
       s.funcs.push_back(std::make_shared<LiftedFunction>(
-          *t.func, s.core_funcs.at(c.func_index), site(o)));
+          *t.func, s.core_funcs.at(c.func_index), site(o),
+          s.names.Describe(NameSort::kFunc, static_cast<uint32_t>(s.funcs.size())),
+          s.names.Describe(NameSort::kCoreFunc, c.func_index), s.label));
       return absl::OkStatus();
     }
     case bin::CanonOpcode::kLower: {
@@ -761,9 +804,11 @@ absl::Status RuntimeImpl::Alias(Scope& s, const bin::Alias& a) {
       return absl::OkStatus();
     }
     case bin::Alias::Target::kExport: {
-      WB_ASSIGN_OR_RETURN(ComponentItem item,
-                          s.instances.at(a.instance)->Export(a.name));
-      Push(s, item, a.sort.kind);
+      absl::StatusOr<ComponentItem> item = s.instances.at(a.instance)->Export(a.name);
+      if (!item.ok()) {
+        return Within(s.names.Describe(NameSort::kInstance, a.instance), item.status());
+      }
+      Push(s, *item, a.sort.kind);
       return absl::OkStatus();
     }
     case bin::Alias::Target::kOuter: {
@@ -815,6 +860,10 @@ absl::Status RuntimeImpl::Section(
           for (const auto& ci : body) {
             std::map<std::string, CoreExtern, std::less<>> exp;
             if (ci.is_instantiate) {
+              const std::string where = absl::StrCat(
+                  s.names.Describe(NameSort::kCoreInstance,
+                                   static_cast<uint32_t>(s.core_instances.size())),
+                  " (", s.names.Describe(NameSort::kCoreModule, ci.module), ")");
               const auto& module = s.core_modules.at(ci.module);
               std::vector<CoreExtern> args;
               for (const auto& im : module->imports()) {
@@ -823,13 +872,13 @@ absl::Status RuntimeImpl::Section(
                   if (a.name == im.module) from = &s.core_instances.at(a.instance);
                 }
                 if (!from || !from->contains(im.name)) {
-                  return fail(absl::InvalidArgumentError(absl::StrFormat(
-                      "core import %s.%s not provided", im.module, im.name)));
+                  return fail(Within(where, absl::InvalidArgumentError(absl::StrFormat(
+                      "core import %s.%s not provided", im.module, im.name))));
                 }
                 args.push_back(from->at(im.name));
               }
               auto externs = store_->Instantiate(*module, args);
-              if (!externs.ok()) return fail(externs.status());
+              if (!externs.ok()) return fail(Within(where, externs.status()));
               for (size_t i = 0; i < externs->size(); ++i) {
                 exp[module->exports()[i].name] = (*externs)[i];
               }
@@ -869,8 +918,10 @@ absl::Status RuntimeImpl::Section(
                 if (!item.ok()) return fail(item.status());
                 args.push_back({std::string(a.name), *item});
               }
-              auto child = InstantiateIn(*def.component, def.parent, args, s.state);
-              if (!child.ok()) return fail(child.status());
+              const std::string label = s.names.Describe(
+                  NameSort::kInstance, static_cast<uint32_t>(s.instances.size()));
+              auto child = InstantiateIn(*def.component, def.parent, args, s.state, label);
+              if (!child.ok()) return fail(Within(label, child.status()));
               s.instances.push_back(*child);
             } else {
               auto bag = std::make_shared<MapInstance>();
@@ -927,6 +978,9 @@ absl::Status RuntimeImpl::Section(
           for (const auto& ex : body) {
             auto item = ItemOf(s, ex.item);
             if (!item.ok()) return fail(item.status());
+            if (auto* lifted = dynamic_cast<LiftedFunction*>(item->func.get())) {
+              lifted->NameByExport(ex.name.name);
+            }
             exports.items.push_back({std::string(ex.name.name), *item});
             Push(s, *item, ex.item.sort.kind);  // exports add an index too
           }
@@ -944,9 +998,11 @@ absl::Status RuntimeImpl::Section(
 absl::StatusOr<std::shared_ptr<ComponentInstance>> RuntimeImpl::InstantiateIn(
     const bin::Component& c, std::shared_ptr<const OuterView> parent,
     const std::vector<std::pair<std::string, ComponentItem>>& imports,
-    std::shared_ptr<InstanceState> parent_state) {
+    std::shared_ptr<InstanceState> parent_state, std::string label) {
   Scope s;
   s.parent = std::move(parent);
+  s.names = ComponentNames::Read(c);
+  s.label = std::move(label);
   s.state->parent = std::move(parent_state);
   s.state->stack = call_stack_;
   s.instance_id = next_instance_++;

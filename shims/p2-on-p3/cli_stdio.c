@@ -60,7 +60,8 @@ static struct wb_writer *open_out(const struct wb_stream_ops *ops, uint64_t (*st
                                   uint32_t (*write_via_stream)(uint32_t)) {
   uint64_t ends = stream_new();  // readable | writable << 32
   uint32_t fut = write_via_stream((uint32_t)ends);
-  return wb_writer_new(ops, (uint32_t)(ends >> 32), fut, true);  // the global keeps this ref
+  // The global keeps this ref.
+  return wb_writer_new(ops, (uint32_t)(ends >> 32), fut, WB_WRITER_SHARED | WB_WRITER_BEHIND);
 }
 
 // get-stdin: func() -> input-stream

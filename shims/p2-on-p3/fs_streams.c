@@ -82,7 +82,7 @@ static void wvs_reopen(struct wb_writer *wr) {
 static void open_writer(uint32_t self, bool append, uint64_t offset, uint32_t retptr) {
   uint32_t fd = wb_fd(self), w;
   uint32_t fut = start_write(fd, append, offset, &w);
-  struct wb_writer *wr = wb_writer_new(&wvs_ops, w, fut, false);
+  struct wb_writer *wr = wb_writer_new(&wvs_ops, w, fut, 0);
   wr->fd = fd;
   wr->append = append;
   wr->offset = offset;

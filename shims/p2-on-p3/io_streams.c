@@ -127,14 +127,28 @@ static bool out_ok(struct wb_writer *wr, uint8_t *area, uint32_t payload) {
   return false;
 }
 
+// Before bytes go into a writer: harvest finished writes, and for stdout or
+// stderr first drain the other one's write-behind buffer, so the host gets
+// the two streams' bytes in the order the program wrote them.
+static void before_write(struct wb_writer *wr) {
+  wb_poll_ready();
+  if (wr->behind) (void)wb_writer_drain_behind(wr);
+}
+
 // Blocks until `need` bytes of buffer space are free (or the stream ended).
+// A full write-behind buffer waits only for its own writes to progress
+// (wb_wait_one would drain it completely).
 static bool wait_space(struct wb_writer *wr, uint32_t need) {
   for (;;) {
     wb_poll_ready();
     if (!wb_writer_open(wr)) return false;
     if (wb_writer_space(wr) >= need) return true;
     wb_writer_kick(wr);
-    wb_wait_one();
+    if (wr->behind) {
+      wb_wait_event();
+    } else {
+      wb_wait_one();
+    }
   }
 }
 
@@ -179,6 +193,7 @@ static void write_common(uint32_t self, uint32_t src, bool zeroes, uint64_t len,
                          uint32_t retptr) {
   struct wb_writer *wr = out(self);
   uint8_t area[12] = {0};
+  before_write(wr);
   if (out_ok(wr, area, 4)) {
     wb_check(len <= wr->permit);
     wr->permit -= (uint32_t)len;
@@ -202,11 +217,13 @@ void output_stream_write_zeroes(uint32_t self, uint64_t len, uint32_t retptr) {
 }
 
 // Appends then flushes, blocking. Any length is accepted (0.2 promises
-// 4096; taking more is harmless).
+// 4096; taking more is harmless). stdout/stderr (write-behind) return once
+// the bytes are buffered.
 static void write_and_flush(uint32_t self, uint32_t src, bool zeroes, uint64_t len,
                             uint32_t retptr) {
   struct wb_writer *wr = out(self);
   uint8_t area[12] = {0};
+  before_write(wr);
   if (out_ok(wr, area, 4)) {
     (void)append(wr, src, zeroes, len);
     uint32_t err = 0;
@@ -266,6 +283,7 @@ static void do_splice(uint32_t self, uint32_t src, uint64_t len, bool block, uin
   struct wb_reader *rd = in(src);
   uint8_t area[16] = {0};
   uint32_t err = 0, st;
+  before_write(wr);
   for (;;) {
     wb_poll_ready();
     if (!out_ok(wr, area, 8)) goto done;

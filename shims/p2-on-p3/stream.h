@@ -96,6 +96,10 @@ struct wb_writer {
   bool broken;       // reader dropped its end: the result future decides
   bool err_reported;
   bool shared;       // stdout/stderr: stays open when a handle is dropped
+  // stdout/stderr: write-behind. A write or flush returns once the bytes are
+  // in buf; they go out by async stream.write in the background and are
+  // drained before the shim blocks on anything else (wb_writer_drain_behind).
+  bool behind;
   // File writers (ops->reopen): a 0.3 host may still be writing bytes it took
   // from the stream, so a flush ends the stream and waits for its result
   // future; the next write opens a new stream ("segment").
@@ -108,16 +112,26 @@ struct wb_writer {
   struct wb_writer *next, *prev;  // all live writers (for wb:shim#finish)
 };
 
+enum {
+  WB_WRITER_SHARED = 1,  // wb_writer.shared
+  WB_WRITER_BEHIND = 2,  // wb_writer.behind (bigger buffer: WB_BEHIND_BUF)
+};
 struct wb_writer *wb_writer_new(const struct wb_stream_ops *ops, uint32_t w, uint32_t fut,
-                                bool shared);
+                                uint32_t flags);
 void wb_writer_kick(struct wb_writer *wr);     // start writing buffered bytes
 uint32_t wb_writer_space(struct wb_writer *wr); // free buffer space (0 while flushing)
 bool wb_writer_open(const struct wb_writer *wr);  // not ended (a parked writer is open)
 bool wb_writer_flush_pending(const struct wb_writer *wr);  // `flush` has work left
 uint32_t wb_writer_status(struct wb_writer *wr, bool block, uint32_t *err);
 void wb_writer_drain(struct wb_writer *wr);  // block until the buffer is written
-// Blocking flush; returns the final status (OK, FAILED, CLOSED).
+// Blocking flush; returns the final status (OK, FAILED, CLOSED). A
+// write-behind writer does not wait: its buffer counts as flushed.
 uint32_t wb_writer_flush_blocking(struct wb_writer *wr, uint32_t *err);
+// Block until every write-behind writer except `except` (may be NULL) has no
+// buffered bytes left (or ended). True if that had to wait. Called by
+// wb_wait_one before any blocking wait, and before a write to stdout or
+// stderr (so the two keep the order the program wrote them in).
+bool wb_writer_drain_behind(struct wb_writer *except);
 bool wb_writer_ready(struct wb_writer *wr);
 void wb_writer_prepare(struct wb_writer *wr);
 void wb_writer_close(struct wb_writer *wr);    // flush, drop the end, await the future
@@ -125,5 +139,6 @@ void wb_writer_unref(struct wb_writer *wr);
 void wb_writer_close_all(void);
 
 #define WB_STREAM_BUF (65536u - 16u)  // one 64 KiB heap block with its header
+#define WB_BEHIND_BUF ((1u << 20) - 16u)  // stdout/stderr: one 1 MiB block
 
 #endif

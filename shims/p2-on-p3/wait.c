@@ -2,6 +2,7 @@
 
 #include "alloc.h"
 #include "canon.h"
+#include "stream.h"
 
 struct pending {
   uint32_t waitable;
@@ -61,11 +62,18 @@ static void dispatch(uint32_t code, const uint32_t ev[2]) {
   p.fn(p.ctx, code, ev[1]);
 }
 
-void wb_wait_one(void) {
+void wb_wait_event(void) {
   wb_check(npend != 0);  // nothing could ever wake us: a guaranteed deadlock
   uint32_t ev[2];
   uint32_t code = wb_ws_wait(set(), ev);
   dispatch(code, ev);
+}
+
+void wb_wait_one(void) {
+  // Output the program wrote must reach the host before the shim blocks on
+  // anything else (a timer, stdin, a file operation, exit).
+  if (wb_writer_drain_behind(0)) return;
+  wb_wait_event();
 }
 
 void wb_poll_ready(void) {

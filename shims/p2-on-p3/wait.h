@@ -19,7 +19,14 @@ void wb_pending_add(uint32_t waitable, wb_event_fn fn, void *ctx);
 // synchronous cancel; no-op when not registered.
 void wb_pending_remove(uint32_t waitable);
 
-void wb_wait_one(void);    // block until one event arrives, dispatch it
+// Block until one event arrives and dispatch it. Before blocking, the
+// write-behind buffers of stdout/stderr are drained (stream.h); if that had
+// to wait, wb_wait_one returns without waiting again, so callers must
+// re-check their condition in a loop (they all do).
+void wb_wait_one(void);
+// The bare wait: block until one event arrives, dispatch it. Only for waits
+// that are part of a write-behind writer's own progress.
+void wb_wait_event(void);
 void wb_poll_ready(void);  // dispatch every event already available; never blocks
 
 // Wait for a BLOCKED async stream/future copy on `end` to finish; returns the

@@ -3,6 +3,10 @@
 // Bytes are appended to a shim buffer and written with async stream.write as
 // soon as possible (eagerly, so readiness never depends on a flush). At most
 // one write is in flight, always from buf+head; new bytes go after tail.
+//
+// stdout/stderr are write-behind (wb_writer.behind): a flush does not wait,
+// the buffer is drained before the shim blocks on anything else
+// (wb_wait_one) and before the other one of the two is written.
 #include "alloc.h"
 #include "canon.h"
 #include "stream.h"
@@ -11,19 +15,29 @@
 static struct wb_writer *live;
 
 struct wb_writer *wb_writer_new(const struct wb_stream_ops *ops, uint32_t w, uint32_t fut,
-                                bool shared) {
+                                uint32_t flags) {
   struct wb_writer *wr = wb_alloc_zeroed(sizeof *wr);
   wr->ops = ops;
   wr->refs = 1;
   wr->w = w;
-  wr->buf = wb_alloc(WB_STREAM_BUF);
-  wr->cap = WB_STREAM_BUF;
-  wr->shared = shared;
+  wr->shared = (flags & WB_WRITER_SHARED) != 0;
+  wr->behind = (flags & WB_WRITER_BEHIND) != 0;
+  wr->cap = wr->behind ? WB_BEHIND_BUF : WB_STREAM_BUF;
+  wr->buf = wb_alloc(wr->cap);
   wb_future_init(&wr->res, ops->fut, fut);
   wr->next = live;
   if (live) live->prev = wr;
   live = wr;
   return wr;
+}
+
+// Move the buffered bytes to the front. Only while no write is in flight
+// (the in-flight region must not move).
+static void compact(struct wb_writer *wr) {
+  if (wr->inflight || !wr->head) return;
+  __builtin_memmove(wr->buf, wr->buf + wr->head, wr->tail - wr->head);
+  wr->tail -= wr->head;
+  wr->head = 0;
 }
 
 // Account for a finished stream.write of the in-flight region.
@@ -74,6 +88,7 @@ static bool park_pending(struct wb_writer *wr) {
 bool wb_writer_open(const struct wb_writer *wr) { return !wr->broken && (wr->w || wr->parked); }
 
 bool wb_writer_flush_pending(const struct wb_writer *wr) {
+  if (wr->behind) return false;  // buffered bytes count as flushed
   return wr->head < wr->tail || (wr->ops->reopen && wr->w && wr->dirty);
 }
 
@@ -81,6 +96,10 @@ static void on_write(void *ctx, uint32_t code, uint32_t payload) {
   wb_check(code == WB_EVENT_STREAM_WRITE);
   struct wb_writer *wr = ctx;
   advance(wr, payload);
+  // A write-behind writer nearly always has a write in flight, so
+  // wb_writer_space rarely gets to compact: free the consumed front here,
+  // once it is at least half the buffer (each byte moves at most once).
+  if (wr->behind && wr->head >= wr->cap / 2) compact(wr);
   wb_writer_kick(wr);  // keep the pump going with what is left
 }
 
@@ -111,11 +130,7 @@ uint32_t wb_writer_space(struct wb_writer *wr) {
     if (park_pending(wr) || wr->broken) return 0;
     wr->flushing = false;
   }
-  if (!wr->inflight && wr->head) {  // compact; the in-flight region must not move
-    __builtin_memmove(wr->buf, wr->buf + wr->head, wr->tail - wr->head);
-    wr->tail -= wr->head;
-    wr->head = 0;
-  }
+  compact(wr);
   return wr->cap - wr->tail;
 }
 
@@ -138,6 +153,10 @@ void wb_writer_drain(struct wb_writer *wr) {
 }
 
 uint32_t wb_writer_flush_blocking(struct wb_writer *wr, uint32_t *err) {
+  if (wr->behind) {
+    wb_writer_kick(wr);
+    return wb_writer_status(wr, true, err);  // waits only for a broken stream's future
+  }
   wb_writer_drain(wr);
   if (wr->ops->reopen && wr->w && wr->dirty && !wr->broken) park(wr);
   return wb_writer_status(wr, true, err);  // waits for a parked segment's future
@@ -153,6 +172,20 @@ void wb_writer_prepare(struct wb_writer *wr) {
   (void)wb_writer_space(wr);  // a drained `flush` of a file writer parks it
   wb_writer_kick(wr);
   if (wr->broken || wr->parked) wb_future_start(&wr->res);
+}
+
+bool wb_writer_drain_behind(struct wb_writer *except) {
+  bool waited = false;
+  for (struct wb_writer *wr = live; wr; wr = wr->next) {
+    if (!wr->behind || wr == except) continue;
+    for (;;) {
+      wb_writer_kick(wr);
+      if (!wb_writer_open(wr) || wr->head == wr->tail) break;
+      wb_wait_event();  // not wb_wait_one: that would come back here
+      waited = true;
+    }
+  }
+  return waited;
 }
 
 void wb_writer_close(struct wb_writer *wr) {

@@ -159,7 +159,7 @@ class JcoRunner:
 def jco_runner(oracles, node26, tmp_path_factory) -> JcoRunner:
     work = tmp_path_factory.mktemp("jco-upgrade")
     (work / "node_modules").symlink_to(oracles / "node_modules")
-    shutil.copy(HERE / "run_component.mjs", work / "run_component.mjs")
+    shutil.copy(REPO / "conformance/run_component.mjs", work / "run_component.mjs")
     jco = oracles / "node_modules/.bin/jco"
     return JcoRunner(work, jco, node26, work / "run_component.mjs")
 

@@ -167,7 +167,7 @@ TEST_F(CabiPackedListTest, LowerRejectsBadHostValuesBeforeRealloc) {
   ExpectError(Store(ctx_, T::List(T::U16()), Value::List({Value::U16(1), Value::U8(2)}), 0),
               absl::StatusCode::kInvalidArgument, "does not match type list<u16>");
   ExpectError(Store(ctx_, T::List(T::String()), Value::Bytes({1}), 0),
-              absl::StatusCode::kInvalidArgument, "does not match");
+              absl::StatusCode::kInvalidArgument, "does not match type list<string>");
   ExpectError(Store(ctx_, T::List(T::Char()),
                     Value::Packed(ScalarKind::kChar, {0x00, 0xd8, 0x00, 0x00}), 0),
               absl::StatusCode::kInvalidArgument,
