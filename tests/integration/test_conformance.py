@@ -1,0 +1,62 @@
+"""`wasi-bridge conformance`: wasi-testsuite directories on a runtime, with reports."""
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import SHARED, report, run
+
+SUITE = SHARED / "corpus/wasi-testsuite/c-wasip1"
+
+
+def needs_suite():
+    if not SUITE.is_dir():
+        pytest.skip(f"wasi-testsuite not found: {SUITE} (set WB_SHARED)")
+
+
+@pytest.mark.parametrize("args, code, message", [
+    ([], 2, "usage"),
+    (["DIR", "--runtime", "quickjs"], 2, "unknown runtime"),
+    (["DIR", "--timeout", "0"], 2, "--timeout"),
+    (["DIR", "--bogus"], 2, "unknown option"),
+    (["/nonexistent-suite"], 1, "not a directory"),
+])
+def test_usage_errors(wb_bin, args, code, message):
+    r = run(wb_bin, "conformance", *[str(SUITE) if a == "DIR" else a for a in args])
+    assert r.returncode == code, r
+    assert message in r.stderr, r
+
+
+def test_builtin_reports_every_case_skipped_with_the_reason(wb_bin, tmp_path):
+    needs_suite()
+    out = tmp_path / "builtin.json"
+    r = run(wb_bin, "conformance", SUITE, "--json", out)
+    assert r.returncode == 0, r
+    data = json.loads(out.read_text())
+    assert data["runtime"] == "builtin"
+    assert data["summary"] == {"pass": 0, "fail": 0, "skip": len(data["cases"])}
+    assert all("no WASI 0.3 host" in c["reason"] for c in data["cases"])
+
+
+def test_jco_with_and_without_upgrade(wb_bin, oracles, node26, tmp_path, monkeypatch):
+    needs_suite()
+    monkeypatch.setenv("NODE26", str(node26))
+    counts = {}
+    for label, extra in (("jco (0.2)", []), ("jco+upgrade (0.3)", ["--upgrade"])):
+        js, xml = tmp_path / f"{len(counts)}.json", tmp_path / f"{len(counts)}.xml"
+        r = run(wb_bin, "conformance", SUITE, "--runtime", "jco", "--json", js, "--junit", xml,
+                *extra, timeout=1200)
+        assert r.returncode in (0, 1), r
+        data = json.loads(js.read_text())
+        counts[label] = data["summary"]
+        suite = ET.parse(xml).getroot()
+        assert int(suite.get("tests")) == len(data["cases"])
+        assert int(suite.get("failures")) == data["summary"]["fail"]
+        assert "[1/" in r.stderr  # progress lines
+    report("conformance c-wasip1 on jco: " +
+           ", ".join(f"{k}: {v['pass']} pass {v['fail']} fail {v['skip']} skip"
+                     for k, v in counts.items()))
+    assert counts["jco (0.2)"]["pass"] > 0
+    assert counts["jco+upgrade (0.3)"]["pass"] >= counts["jco (0.2)"]["pass"]
