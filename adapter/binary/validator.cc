@@ -157,6 +157,11 @@ std::optional<TypeId> Validator::BuildType(Scope& s, const TypeDef& def) {
     }
     return std::optional<TypeId>(s.types[idx]);
   };
+  auto slot_name = [&](uint32_t idx) -> std::optional<TypeId> {
+    auto it = s.slot_names.find(idx);
+    if (it == s.slot_names.end()) return std::nullopt;
+    return it->second;
+  };
   std::visit(
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
@@ -235,9 +240,11 @@ std::optional<TypeId> Validator::BuildType(Scope& s, const TypeDef& def) {
         } else if constexpr (std::is_same_v<T, OwnType>) {
           n.kind = TKind::kOwn;
           n.a = resource_of(v.resource, "own");
+          n.name_id = slot_name(v.resource);
         } else if constexpr (std::is_same_v<T, BorrowType>) {
           n.kind = TKind::kBorrow;
           n.a = resource_of(v.resource, "borrow");
+          n.name_id = slot_name(v.resource);
         } else if constexpr (std::is_same_v<T, StreamType> ||
                              std::is_same_v<T, FutureType>) {
           constexpr bool kStream = std::is_same_v<T, StreamType>;
@@ -350,6 +357,7 @@ std::optional<TypeId> Validator::BuildDeclarator(Scope& outer,
   inner.parent = &outer;
   inner.is_declarator = true;
   inner.self.kind = is_component ? TKind::kComponent : TKind::kInstance;
+  inner.self.scope_start = static_cast<TypeId>(arena_.size());
   for (const TypeDecl& d : decls) {
     switch (d.kind) {
       case TypeDecl::Kind::kCoreType: {
@@ -380,6 +388,29 @@ std::optional<TypeId> Validator::BuildDeclarator(Scope& outer,
         auto e = ResolveExternDesc(inner, d.desc, d.offset);
         if (!e) break;
         if (e->kind == ExternKind::kInstance) e->type = arena_.Freshen(e->type);
+        if (is_component && e->kind != ExternKind::kCoreModule) {
+          // Component types check visibility eagerly (instance types when
+          // imported or exported): imports may mention imported types only,
+          // exports imported or exported ones.
+          auto& named = is_import ? inner.imported_types : inner.visible_types;
+          const bool ok = e->kind == ExternKind::kType
+                              ? TypeItemNamed(e->type, named)
+                              : AllNamed(e->type, named);
+          if (!ok) {
+            Error(d.offset,
+                  absl::StrFormat("%s `%s`: %s not valid to be used as %s",
+                                  is_import ? "import" : "export", d.name.name,
+                                  ExternKindName(e->kind),
+                                  is_import ? "import" : "export"));
+          }
+          if (e->kind == ExternKind::kType) {
+            if (is_import) inner.imported_types.insert(e->type);
+            inner.visible_types.insert(e->type);
+          } else if (e->kind == ExternKind::kInstance) {
+            if (is_import) AddInstanceTypes(e->type, inner.imported_types);
+            AddInstanceTypes(e->type, inner.visible_types);
+          }
+        }
         CheckAttributes(d.name, e->kind, d.offset);
         CheckAnnotated(d.name, *e,
                        is_import ? inner.import_type_names

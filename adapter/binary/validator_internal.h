@@ -65,6 +65,14 @@ struct TypeNode {
   uint64_t size64 = 0;  // the same with 64-bit pointers
   uint32_t align64 = 1;
   bool has_resource = false;  // mentions a resource (own, borrow)
+  // own/borrow: the name the resource was referenced by, when that is not
+  // the resource itself (a type index created by exporting it). Visibility
+  // and `[method]` names compare names; type equality compares `a`.
+  std::optional<TypeId> name_id;
+  // Components: the first arena id created while defining it. Resources
+  // from that point on that imports do not bind are generative: each
+  // instantiation gets fresh ones.
+  TypeId scope_start = 0;
 };
 
 inline constexpr uint64_t kSizeCap = uint64_t{1} << 40;
@@ -80,6 +88,7 @@ class TypeArena {
     return static_cast<TypeId>(nodes_.size() - 1);
   }
   const TypeNode& Get(TypeId id) const { return nodes_[id]; }
+  size_t size() const { return nodes_.size(); }
   TypeNode& Mutable(TypeId id) { return nodes_[id]; }
   TypeId Prim(PrimValType p) const;
   bool IsValueType(TypeId id) const {
@@ -178,6 +187,9 @@ struct Scope {
   // friends look `r` up in their own namespace.
   absl::flat_hash_map<std::string, TypeId> import_type_names,
       export_type_names;
+  // Type indices created by exporting a resource: the fresh name they give
+  // it (the index space itself holds the resource).
+  absl::flat_hash_map<uint32_t, TypeId> slot_names;
 };
 
 class Validator {
@@ -244,6 +256,16 @@ class Validator {
                         int depth = 0);
   bool AllNamedMembers(TypeId t, const absl::flat_hash_set<TypeId>& named,
                        int depth = 0);
+  // A type imported or exported as a type: a nominal type is named by that
+  // import or export itself, so only what it refers to must be named.
+  bool TypeItemNamed(TypeId t, const absl::flat_hash_set<TypeId>& named);
+  // A new name for `t` (records, variants, enums, flags: a structural copy;
+  // resources: a token only used as a name). Importing or exporting a type
+  // names the new one, not `t`.
+  TypeId NewName(TypeId t);
+  // Binds, in `subst`, the resources component type `component` defines
+  // (those its imports do not bind) to fresh ones.
+  void FreshenDefined(TypeId component, absl::flat_hash_map<TypeId, TypeId>& subst);
 
   const ValidateOptions& options_;
   std::vector<std::optional<CoreSignature>>* top_core_funcs_ = nullptr;

@@ -48,7 +48,8 @@ void Validator::CheckAnnotated(
     return;
   }
   // The resource the signature mentions: own<T> (or result<own<T>, E>) for
-  // constructors, the first parameter's borrow<T> for methods.
+  // constructors, the first parameter's borrow<T> for methods; by the name
+  // it was referenced through (exporting a type gives it a new one).
   std::optional<TypeId> mentioned;
   if (kind == kConstructor) {
     if (!ft.a) return fail("function should return one value");
@@ -57,7 +58,7 @@ void Validator::CheckAnnotated(
     if (r->kind != TKind::kOwn || !r->a) {
       return fail("function should return `(own $T)` or `(result (own $T))`");
     }
-    mentioned = r->a;
+    mentioned = r->name_id.value_or(*r->a);
   } else {
     if (ft.members.empty()) return fail("method should have at least one argument");
     if (ft.members[0].first != "self") {
@@ -67,7 +68,7 @@ void Validator::CheckAnnotated(
     if (p.kind != TKind::kBorrow || !p.a) {
       return fail("method should take a first argument of `(borrow $T)`");
     }
-    mentioned = p.a;
+    mentioned = p.name_id.value_or(*p.a);
   }
   if (!known) {
     // Find which name, if any, the mentioned resource goes by here.

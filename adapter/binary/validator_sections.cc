@@ -261,10 +261,22 @@ void Validator::ValidateInstance(Scope& s, const Instance& inst) {
   node.kind = TKind::kInstance;
   if (!inst.is_instantiate) {
     absl::flat_hash_set<std::string_view> names;
+    // Annotated names resolve among the bag's own exports, where each type
+    // export is a new name (so functions can only use it by ascription,
+    // which a bag has not).
+    absl::flat_hash_map<std::string, TypeId> type_names;
     for (const InlineExport& e : inst.exports) {
       CheckName(e.name, inst.offset, "instance export");
       auto ext = ExternOfSortIndex(s, e.item, inst.offset);
-      if (ext) CheckAttributes(e.name, ext->kind, inst.offset);
+      if (ext) {
+        CheckAttributes(e.name, ext->kind, inst.offset);
+        Extern named_as = *ext;
+        if (ext->kind == ExternKind::kType &&
+            arena_.Get(ext->type).kind == TKind::kResource) {
+          named_as.type = NewName(ext->type);
+        }
+        CheckAnnotated(e.name, named_as, type_names, inst.offset);
+      }
       if (!names.insert(e.name.name).second) {
         Error(inst.offset, absl::StrFormat("instance export name `%s` "
                                            "conflicts with a previous export",
@@ -349,6 +361,8 @@ void Validator::ValidateInstance(Scope& s, const Instance& inst) {
     // itself, so its exports mention the caller's types.
     arena_.BindAbstract(want, have, subst, /*all_types=*/true);
   }
+  // Resources the component defines are new for each instance.
+  FreshenDefined(component_type, subst);
   node.exports = arena_.Get(component_type).exports;
   if (!subst.empty()) {
     for (auto& [name, e] : node.exports) {
@@ -381,6 +395,17 @@ void Validator::ValidateImport(Scope& s, const Import& im) {
   }
   if (e->kind == ExternKind::kInstance) e->type = arena_.Freshen(e->type);
   if (e->kind == ExternKind::kType) {
+    if (!TypeItemNamed(e->type, s.imported_types)) {
+      Error(im.offset, absl::StrFormat("import `%s`: type not valid to be used "
+                                       "as import (it mentions a type that is "
+                                       "not imported)",
+                                       im.name.name));
+    }
+    // `(eq T)` gives T a new name; T itself stays unnamed.
+    if (im.desc.bound == 0 &&
+        arena_.Get(e->type).kind != TKind::kResource) {
+      e->type = NewName(e->type);
+    }
     s.imported_types.insert(e->type);
     s.visible_types.insert(e->type);
   } else if (e->kind != ExternKind::kCoreModule &&
@@ -427,13 +452,13 @@ void Validator::ValidateExport(Scope& s, const Export& ex) {
       }
     }
   }
+  // The name a type export gives (for [method] names and visibility).
+  Extern named_as = *e;
   if (e->kind != ExternKind::kCoreModule) {
     // A type export names its type; anything else may only mention types
     // the component imports or exports.
-    const TypeNode& tn = arena_.Get(e->type);
     const bool ok = e->kind == ExternKind::kType
-                        ? (tn.kind == TKind::kResource ||
-                           AllNamedMembers(e->type, s.visible_types))
+                        ? TypeItemNamed(e->type, s.visible_types)
                         : AllNamed(e->type, s.visible_types);
     if (!ok) {
       Error(ex.offset, absl::StrFormat("export `%s`: %s not valid to be used "
@@ -444,14 +469,25 @@ void Validator::ValidateExport(Scope& s, const Export& ex) {
                                        : e->kind == ExternKind::kType ? "type"
                                                                       : "instance"));
     }
-    if (e->kind == ExternKind::kType) s.visible_types.insert(e->type);
+    if (e->kind == ExternKind::kType) {
+      // The export is a new type index with a new name: uses of the
+      // original index stay unnamed. A resource keeps its identity (the
+      // name goes with the index); other nominal types are copied.
+      named_as.type = NewName(e->type);
+      if (arena_.Get(e->type).kind == TKind::kResource) {
+        s.slot_names[static_cast<uint32_t>(s.types.size())] = named_as.type;
+      } else {
+        e->type = named_as.type;
+      }
+      s.visible_types.insert(named_as.type);
+    }
     // Exporting an instance names the types it exports.
     if (e->kind == ExternKind::kInstance) {
       AddInstanceTypes(e->type, s.visible_types);
     }
   }
   CheckAttributes(ex.name, e->kind, ex.offset);
-  CheckAnnotated(ex.name, *e, s.export_type_names, ex.offset);
+  CheckAnnotated(ex.name, named_as, s.export_type_names, ex.offset);
   PushExtern(s, *e);
   s.self.exports.push_back({ex.name.name, *e});
 }
@@ -460,6 +496,7 @@ TypeId Validator::ValidateComponentScope(const Component& c, Scope* parent) {
   Scope s;
   s.parent = parent;
   s.self.kind = TKind::kComponent;
+  s.self.scope_start = static_cast<TypeId>(arena_.size());
   for (const Section& section : c.sections) {
     const uint32_t payload =
         section.offset + 1 + section.size_width;  // after id and size

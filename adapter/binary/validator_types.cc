@@ -509,8 +509,11 @@ TypeId TypeArena::Substitute(TypeId id,
     t = r;
   };
   for (auto& [name, m] : copy.members) sub(m);
+  const std::optional<TypeId> old_a = copy.a;
   sub(copy.a);
   sub(copy.b);
+  // A handle to a substituted resource goes by that resource's name.
+  if (copy.a != old_a) copy.name_id.reset();
   for (auto* list : {&copy.imports, &copy.exports}) {
     for (auto& [name, e] : *list) {
       if (e.kind == ExternKind::kCoreModule) continue;

@@ -28,11 +28,15 @@ bool Validator::AllNamed(TypeId t, const absl::flat_hash_set<TypeId>& named,
       return named.contains(t);
     case TKind::kOwn:
     case TKind::kBorrow:
-      return !n.a || named.contains(*n.a);
+      return !n.a || named.contains(n.name_id.value_or(*n.a));
     case TKind::kInstance: {
       absl::flat_hash_set<TypeId> inner = named;
-      for (const auto& [name, e] : n.exports) {
+      const TypeNode copy = n;  // recursion may grow the arena
+      for (const auto& [name, e] : copy.exports) {
         if (e.kind == ExternKind::kType) {
+          // Deferred until the instance type is imported or exported: a
+          // type export may only refer to types named before it.
+          if (!TypeItemNamed(e.type, inner)) return false;
           inner.insert(e.type);
         } else if (e.kind != ExternKind::kCoreModule &&
                    !AllNamed(e.type, inner, depth + 1)) {
@@ -59,6 +63,69 @@ bool Validator::AllNamedMembers(TypeId t,
   if (n.a && !AllNamed(*n.a, named, depth + 1)) return false;
   if (n.b && !AllNamed(*n.b, named, depth + 1)) return false;
   return true;
+}
+
+bool Validator::TypeItemNamed(TypeId t,
+                              const absl::flat_hash_set<TypeId>& named) {
+  switch (arena_.Get(t).kind) {
+    case TKind::kRecord:
+    case TKind::kVariant:
+    case TKind::kEnum:
+    case TKind::kFlags:
+    case TKind::kResource:
+      return AllNamedMembers(t, named);
+    default:
+      return AllNamed(t, named);
+  }
+}
+
+TypeId Validator::NewName(TypeId t) {
+  switch (arena_.Get(t).kind) {
+    case TKind::kRecord:
+    case TKind::kVariant:
+    case TKind::kEnum:
+    case TKind::kFlags:
+    case TKind::kResource: {
+      TypeNode copy = arena_.Get(t);
+      return arena_.Add(std::move(copy));
+    }
+    default:
+      return t;  // structural: no identity to name
+  }
+}
+
+void Validator::FreshenDefined(TypeId component,
+                               absl::flat_hash_map<TypeId, TypeId>& subst) {
+  const TypeId start = arena_.Get(component).scope_start;
+  absl::flat_hash_set<TypeId> seen;
+  std::vector<TypeId> work;
+  for (const auto& [name, e] : arena_.Get(component).exports) {
+    if (e.kind != ExternKind::kCoreModule) work.push_back(e.type);
+  }
+  while (!work.empty()) {
+    const TypeId t = work.back();
+    work.pop_back();
+    if (!seen.insert(t).second || subst.contains(t)) continue;
+    const TypeNode n = arena_.Get(t);  // copy: the arena grows below
+    if (n.kind == TKind::kComponent) continue;  // binds its own imports
+    if (n.kind == TKind::kResource) {
+      if (t >= start) {
+        TypeNode fresh = n;
+        fresh.local_resource = false;  // the instance's, not the caller's
+        fresh.abstract_resource = false;
+        subst[t] = arena_.Add(std::move(fresh));
+      }
+      continue;
+    }
+    for (const auto& [name, m] : n.members) {
+      if (m) work.push_back(*m);
+    }
+    if (n.a) work.push_back(*n.a);
+    if (n.b) work.push_back(*n.b);
+    for (const auto& [name, e] : n.exports) {
+      if (e.kind != ExternKind::kCoreModule) work.push_back(e.type);
+    }
+  }
 }
 
 bool Validator::MentionsResource(TypeId t, int depth) {

@@ -14,8 +14,7 @@ import os
 import re
 import shutil
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -205,136 +204,66 @@ def test_cli_probe_runs_the_same_after_upgrade(wb_bin, jco_runner, probe, tmp_pa
 # --------------------------------------------------- wasi-testsuite p1 suites
 
 
-@dataclass
-class Case:
-    suite: str
-    name: str
-    wasm: Path
-    spec: dict = field(default_factory=dict)  # normalized: see normalize()
-    skip: str = ""
+def outputs_of(suite: str, wb_bin: Path, jco: JcoRunner, work: Path) -> list[Path]:
+    """Every case of `suite` upgraded (p1 modules adapted first) into `work`."""
+    outs = []
+    for wasm in sorted((WASI_TESTSUITE / suite).glob("*.wasm")):
+        src = wasm
+        if wasm.read_bytes()[4:8] == b"\x01\x00\x00\x00":  # a p1 core module
+            src = work / f"{suite}-{wasm.stem}.p2.wasm"
+            cp = subprocess.run([str(jco.jco), "new", str(wasm), "--wasi-command", "-o",
+                                 str(src)], capture_output=True, text=True,
+                                stdin=subprocess.DEVNULL, timeout=300)
+            assert cp.returncode == 0, f"jco new {wasm}: {cp.stderr}"
+        out = work / f"{suite}-{wasm.stem}.p3.wasm"
+        r = run(wb_bin, "upgrade", src, "-o", out)
+        assert r.returncode == 0, r
+        outs.append(out)
+    return outs
 
 
-def normalize(raw: dict) -> tuple[dict, str]:
-    """The legacy and the operations forms as one dict, or a skip reason."""
-    if raw.get("proposals"):
-        return {}, "needs " + ",".join(raw["proposals"])
-    if "operations" not in raw:
-        return raw, ""
-    spec: dict = {"stdin": ""}
-    for op in raw["operations"]:
-        kind = op.get("type")
-        if kind == "run":
-            for k in ("args", "env", "root"):
-                if k in op:
-                    spec[k] = op[k]
-        elif kind == "write":
-            spec["stdin"] += op.get("payload", "")
-        elif kind == "read":
-            spec[op.get("id", "stdout")] = op.get("payload", "")
-        elif kind == "wait":
-            spec["exit_code"] = op.get("exit_code", 0)
-        else:
-            return {}, f"operation {kind}"
-    return spec, ""
-
-
-def suite_cases(suites: list[str]) -> list[Case]:
-    cases = []
-    for suite in suites:
-        d = WASI_TESTSUITE / suite
-        for wasm in sorted(d.glob("*.wasm")):
-            spec_file = wasm.with_suffix(".json")
-            text = spec_file.read_text().strip() if spec_file.is_file() else ""
-            spec, skip = normalize(json.loads(text) if text else {})
-            cases.append(Case(suite, wasm.stem, wasm, spec, skip))
-    return cases
-
-
-def check(spec: dict, code: int, stdout: str, stderr: str) -> str:
-    """'' if the run matches the spec, else what differs."""
-    problems = []
-    if code != spec.get("exit_code", 0):
-        problems.append(f"exit {code} != {spec.get('exit_code', 0)}")
-    if "stdout" in spec and spec["stdout"] not in stdout:
-        problems.append(f"stdout lacks {spec['stdout']!r}")
-    if "stderr" in spec and spec["stderr"] not in stderr:
-        problems.append(f"stderr lacks {spec['stderr']!r}")
-    if problems:
-        problems.append(f"stderr: {stderr.strip()[:300]!r}")
-    return "; ".join(problems)
-
-
-def run_case(case: Case, wb_bin: Path, jco: JcoRunner, work: Path) -> dict:
-    tag = f"{case.suite}-{case.name}".replace(".", "_").replace("-", "_")
-    p2 = work / f"{tag}.in.wasm"
-    p3 = work / f"{tag}.p3.wasm"
-    if case.wasm.read_bytes()[4:8] == b"\x01\x00\x00\x00":  # a p1 core module
-        cp = subprocess.run([str(jco.jco), "new", str(case.wasm), "--wasi-command", "-o",
-                             str(p2)], capture_output=True, text=True,
-                            stdin=subprocess.DEVNULL, timeout=300)
-        assert cp.returncode == 0, f"jco new {case.wasm}: {cp.stderr}"
-    else:
-        shutil.copy(case.wasm, p2)
-    r = run(wb_bin, "upgrade", p2, "-o", p3)
-    result = {"case": f"{case.suite}/{case.name}", "upgrade": r.returncode == 0,
-              "upgrade_error": r.stderr.strip()}
-    if not result["upgrade"]:
-        return result
-    result["imports"] = wasi_imports(wb_bin, p3)
-    result["validates"] = run(wb_bin, "validate", p3).returncode == 0
-    jco.wit(p3)  # asserts jco reads it
-    for kind, component in (("before", p2), ("after", p3)):
-        js = jco.transpile(component, f"{tag}_{kind}")
-        root = None
-        env = {"ARGV0": f"{case.name}.wasm", **case.spec.get("env", {})}
-        if case.spec.get("root"):
-            root = work / f"{tag}-{kind}-root"
-            shutil.rmtree(root, ignore_errors=True)
-            shutil.copytree(case.wasm.parent / case.spec["root"], root)
-            env["JCO_PREOPENS"] = f"/={root}"
-        code, out, err = jco.run(js, args=case.spec.get("args", []), env=env, cwd=work,
-                                 stdin=case.spec.get("stdin", "").encode())
-        result[kind] = check(case.spec, code, out, err)
-        if root:
-            shutil.rmtree(root, ignore_errors=True)
-    return result
+def conformance(wb_bin: Path, jco: JcoRunner, suite: str, work: Path, *extra) -> dict:
+    """{case: (status, reason)} of `wasi-bridge conformance SUITE --runtime jco`."""
+    report_file = work / f"{suite}{'-'.join(extra)}.json"
+    env = dict(os.environ, NODE26=str(jco.node), JCO=str(jco.jco))
+    r = run(wb_bin, "conformance", WASI_TESTSUITE / suite, "--runtime", "jco", "--timeout", "30",
+            "--json", report_file, *extra, timeout=3600, env=env)
+    assert r.returncode in (0, 1), r
+    data = json.loads(report_file.read_text())
+    return {c["name"]: (c["status"], c.get("reason", "")) for c in data["cases"]}
 
 
 def compare_suites(suites, before_label, wb_bin, jco_runner, wasm_tools, tmp_path):
-    cases = suite_cases(suites)
-    if not cases:
+    """Each suite on jco as it is and upgraded (`conformance --upgrade`), side by side;
+    every upgraded component validates (ours, wasm-tools) and imports no WASI 0.2."""
+    if not all((WASI_TESTSUITE / s).is_dir() for s in suites):
         pytest.skip(f"wasi-testsuite {suites} not found under {WASI_TESTSUITE}")
-    runnable = [c for c in cases if not c.skip]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda c: run_case(c, wb_bin, jco_runner, tmp_path), runnable))
-    not_upgraded = [(r["case"], r["upgrade_error"]) for r in results if not r["upgrade"]]
-    upgraded = [r for r in results if r["upgrade"]]
-    before = sum(1 for r in upgraded if not r["before"])
-    after = sum(1 for r in upgraded if not r["after"])
-    lines = [f"wasi-testsuite {', '.join(suites)}: {len(cases)} cases on jco "
-             f"({len(cases) - len(runnable)} skipped)",
-             f"  {'case':50} {before_label:24} {'upgraded (preview3-shim)'}"]
-    for r in upgraded:
-        lines.append(f"  {r['case']:50} {'pass' if not r['before'] else 'FAIL':24} "
-                     f"{'pass' if not r['after'] else 'FAIL: ' + r['after'][:120]}")
-    for c in cases:
-        if c.skip:
-            lines.append(f"  {c.suite + '/' + c.name:50} skipped: {c.skip}")
-    lines.append(f"  passed: {before} before, {after} upgraded; "
-                 f"not upgraded {len(not_upgraded)}")
-    report("\n".join(lines))
-    assert not not_upgraded, not_upgraded
-    for r in upgraded:
-        assert r["validates"], r["case"]
-        assert all(not re.search(r"@0\.2\.", i) for i in r["imports"]), (r["case"], r["imports"])
-    regressions = [(r["case"], r["after"]) for r in upgraded if not r["before"] and r["after"]]
+    lines, regressions, totals = [], [], {"before": 0, "after": 0}
+    for suite in suites:
+        before = conformance(wb_bin, jco_runner, suite, tmp_path)
+        after = conformance(wb_bin, jco_runner, suite, tmp_path, "--upgrade")
+        lines.append(f"  {suite + '/':50} {before_label:24} upgraded (preview3-shim)")
+        for name in sorted(before):
+            b, a = before[name], after[name]
+            totals["before"] += b[0] == "pass"
+            totals["after"] += a[0] == "pass"
+            if b[0] == "pass" and a[0] != "pass":
+                regressions.append((f"{suite}/{name}", a[1]))
+            detail = a[0] if a[0] != "fail" else f"FAIL: {a[1][:110]}"
+            if a[0] == "skip":
+                detail = f"skip: {a[1]}"
+            lines.append(f"  {name:50} {b[0]:24} {detail}")
+        for out in outputs_of(suite, wb_bin, jco_runner, tmp_path):
+            assert run(wb_bin, "validate", out).returncode == 0, out
+            imports = wasi_imports(wb_bin, out)
+            assert all(not re.search(r"@0\.2\.", i) for i in imports), (out.name, imports)
+            cp = subprocess.run([str(wasm_tools), "validate", str(out)], capture_output=True,
+                                text=True)
+            assert cp.returncode == 0, (out.name, cp.stderr)
+    lines.append(f"  passed: {totals['before']} before, {totals['after']} upgraded")
+    report(f"wasi-testsuite {', '.join(suites)} on jco:\n" + "\n".join(lines))
     assert not regressions, regressions
-    assert after >= before
-    # wasm-tools, where installed, is the final validator of every output.
-    for wasm in tmp_path.glob("*.p3.wasm"):
-        cp = subprocess.run([str(wasm_tools), "validate", str(wasm)], capture_output=True,
-                            text=True)
-        assert cp.returncode == 0, (wasm.name, cp.stderr)
+    assert totals["after"] >= totals["before"]
 
 
 def test_wasi_testsuite_p1_upgraded_passes_at_least_as_many(wb_bin, jco_runner, wasm_tools,
