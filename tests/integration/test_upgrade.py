@@ -235,7 +235,7 @@ def conformance(wb_bin: Path, jco: JcoRunner, suite: str, work: Path, *extra) ->
 
 def compare_suites(suites, before_label, wb_bin, jco_runner, wasm_tools, tmp_path):
     """Each suite on jco as it is and upgraded (`conformance --upgrade`), side by side;
-    every upgraded component validates (ours, wasm-tools) and imports no WASI 0.2."""
+    every upgraded component validates (ours, wasm-tools, jco wit) and imports no WASI 0.2."""
     if not all((WASI_TESTSUITE / s).is_dir() for s in suites):
         pytest.skip(f"wasi-testsuite {suites} not found under {WASI_TESTSUITE}")
     lines, regressions, totals = [], [], {"before": 0, "after": 0}
@@ -260,6 +260,7 @@ def compare_suites(suites, before_label, wb_bin, jco_runner, wasm_tools, tmp_pat
             cp = subprocess.run([str(wasm_tools), "validate", str(out)], capture_output=True,
                                 text=True)
             assert cp.returncode == 0, (out.name, cp.stderr)
+            jco_runner.wit(out)  # jco reads it too (conformance --upgrade transpiled it)
     lines.append(f"  passed: {totals['before']} before, {totals['after']} upgraded")
     report(f"wasi-testsuite {', '.join(suites)} on jco:\n" + "\n".join(lines))
     assert not regressions, regressions
