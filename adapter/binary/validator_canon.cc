@@ -306,8 +306,8 @@ void Validator::ValidateCanon(Scope& s, const Canon& c) {
     case CanonOpcode::kResourceRep: {
       const TypeNode* r = type_of_kind(TKind::kResource, "resource");
       if (r && !r->local_resource) {
-        fail("requires a resource type defined in this component, not an "
-             "imported one");
+        fail("not a local resource (requires a resource type defined in "
+             "this component, not an imported or instantiated one)");
       }
       push(c.opcode == CanonOpcode::kResourceNew ? Sig({kI32}, {kI32})
                                                  : Sig({kI32}, {kI32}));

@@ -73,6 +73,10 @@ struct TypeNode {
   // from that point on that imports do not bind are generative: each
   // instantiation gets fresh ones.
   TypeId scope_start = 0;
+  // A copy made to give a nominal type a new name (an import or export of
+  // it): substituting the original substitutes the copy too, so identity
+  // survives instantiation.
+  std::optional<TypeId> alias_of;
 };
 
 inline constexpr uint64_t kSizeCap = uint64_t{1} << 40;

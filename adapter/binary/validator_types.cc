@@ -500,6 +500,13 @@ TypeId TypeArena::Substitute(TypeId id,
                              int depth) {
   if (auto it = subst.find(id); it != subst.end()) return it->second;
   if (depth > 64) return id;
+  if (const std::optional<TypeId> target = nodes_[id].alias_of) {
+    const TypeId r = Substitute(*target, subst, depth + 1);
+    if (r != *target) {
+      subst[id] = r;
+      return r;
+    }
+  }
   TypeNode copy = nodes_[id];
   bool changed = false;
   auto sub = [&](std::optional<TypeId>& t) {

@@ -87,6 +87,7 @@ TypeId Validator::NewName(TypeId t) {
     case TKind::kFlags:
     case TKind::kResource: {
       TypeNode copy = arena_.Get(t);
+      if (copy.kind != TKind::kResource) copy.alias_of = t;
       return arena_.Add(std::move(copy));
     }
     default:
