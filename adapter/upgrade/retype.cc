@@ -46,12 +46,7 @@ absl::Status Upgrader::RetypeRun() {
   }
   run_core_old_ = canon->func_index;
   Item lifted{*canon, canon->offset};
-  absl::Status status;
-  ForEachRef(lifted, [&](Space s, uint32_t& idx) {
-    idx = New(s, idx);
-    if (idx == kNone) status = absl::InternalError("the run function uses removed items");
-  });
-  WB_RETURN_IF_ERROR(status);
+  WB_RETURN_IF_ERROR(Remap(lifted));
   Canon run = std::get<Canon>(lifted.body);
   bool finishes = false;
   for (const CoreModuleExport& e : shim_info_.exports) finishes |= e.name == kFinish;
@@ -115,19 +110,11 @@ absl::StatusOr<uint32_t> Upgrader::AsyncLift(uint32_t old) {
     return absl::UnimplementedError(absl::StrFormat(
         "--async-exports: the type of func %u is not defined here", old));
   }
-  absl::Status status;
-  auto remap = [&](Space s, uint32_t& idx) {
-    idx = New(s, idx);
-    if (idx == kNone && status.ok()) {
-      status = absl::InternalError("an export's type uses removed items");
-    }
-  };
-  Item type{*td};
-  ForEachRef(type, remap);
+  Item type{*td, type_def->offset};
+  WB_RETURN_IF_ERROR(Remap(type));
   std::get<FuncType>(std::get<TypeDef>(type.body).value).is_async = true;
-  Item lifted{*lift};
-  ForEachRef(lifted, remap);
-  WB_RETURN_IF_ERROR(status);
+  Item lifted{*lift, def->offset};
+  WB_RETURN_IF_ERROR(Remap(lifted));
   std::get<Canon>(lifted.body).type_index = out_.Add(std::move(type));
   const uint32_t index = out_.Add(std::move(lifted));
   async_lifts_[old] = index;

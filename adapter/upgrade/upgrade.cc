@@ -241,6 +241,20 @@ absl::Status Upgrader::EmitP3Imports() {
   return absl::OkStatus();
 }
 
+absl::Status Upgrader::Remap(Item& item) const {
+  absl::Status status;
+  const std::string what = DescribeItem(item);
+  ForEachRef(item, [&](Space s, uint32_t& idx) {
+    const uint32_t n = New(s, idx);
+    if (n == kNone && status.ok()) {
+      status = absl::InternalError(
+          absl::StrFormat("%s refers to a removed %s", what, SpaceName(s)));
+    }
+    idx = n;
+  });
+  return status;
+}
+
 absl::Status Upgrader::EmitOriginals() {
   for (size_t s = 0; s < kSpaceCount; ++s) map_[s].assign(removed_[s].size(), kNone);
   for (size_t i = 0; i < items_.size(); ++i) {
@@ -274,16 +288,7 @@ absl::Status Upgrader::EmitOriginals() {
       continue;
     }
     Item copy = items_[i];
-    absl::Status status;
-    ForEachRef(copy, [&](Space s, uint32_t& idx) {
-      const uint32_t n = New(s, idx);
-      if (n == kNone && status.ok()) {
-        status = absl::InternalError(absl::StrFormat(
-            "%s refers to a removed %s", DescribeItem(copy), SpaceName(s)));
-      }
-      idx = n;
-    });
-    WB_RETURN_IF_ERROR(status);
+    WB_RETURN_IF_ERROR(Remap(copy));
     const uint32_t index = out_.Add(std::move(copy));
     if (space) map_[static_cast<size_t>(*space)][old_index_[i]] = index;
   }

@@ -71,6 +71,9 @@ class Upgrader {
     const auto& d = definition_[static_cast<size_t>(s)];
     return i < d.size() ? &items_[d[i]] : nullptr;
   }
+  // Rewrites every reference of `item` (an input item) to the output's
+  // indices; fails naming the item if one refers to a removed item.
+  absl::Status Remap(Item& item) const;
   uint32_t New(Space s, uint32_t old) const {
     const auto& m = map_[static_cast<size_t>(s)];
     return old < m.size() ? m[old] : kNone;
