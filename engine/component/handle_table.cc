@@ -11,6 +11,10 @@ absl::StatusOr<ResourceHandleTable::Entry*> ResourceHandleTable::Get(
     return Trap(absl::StrFormat("unknown handle index %u", handle));
   }
   Entry& e = entries_[handle];
+  if (e.async != nullptr) {
+    return Trap(absl::StrFormat("handle index %u used with the wrong type, "
+                                "expected guest-defined resource", handle));
+  }
   if (e.resource != resource) {
     return Trap(absl::StrFormat("handle index %u used with the wrong type, "
                                 "expected guest-defined resource but found a "
@@ -30,6 +34,60 @@ uint32_t ResourceHandleTable::Add(Entry e) {
   }
   entries_.push_back(e);
   return static_cast<uint32_t>(entries_.size() - 1);
+}
+
+namespace {
+const char* KindName(AsyncKind k) {
+  switch (k) {
+    case AsyncKind::kSubtask: return "subtask";
+    case AsyncKind::kWaitableSet: return "waitable set";
+    case AsyncKind::kStreamEnd: return "stream end";
+    case AsyncKind::kFutureEnd: return "future end";
+  }
+  return "?";
+}
+}  // namespace
+
+absl::StatusOr<uint32_t> ResourceHandleTable::AddAsync(std::shared_ptr<AsyncObject> object) {
+  // The spec's Table.MAX_LENGTH.
+  if (free_.empty() && entries_.size() >= (size_t{1} << 28) - 1) {
+    return Trap("handle table is full");
+  }
+  Entry e;
+  e.async = std::move(object);
+  return Add(std::move(e));
+}
+
+absl::StatusOr<std::shared_ptr<AsyncObject>> ResourceHandleTable::GetAsync(uint32_t handle,
+                                                                          AsyncKind kind) {
+  if (handle == 0 || handle >= entries_.size() || !entries_[handle].live) {
+    return Trap(absl::StrFormat("unknown handle index %u", handle));
+  }
+  const Entry& e = entries_[handle];
+  if (e.async == nullptr || e.async->kind() != kind) {
+    return Trap(absl::StrFormat("handle index %u used with the wrong type, expected %s",
+                                handle, KindName(kind)));
+  }
+  return e.async;
+}
+
+absl::StatusOr<Waitable*> ResourceHandleTable::GetWaitable(uint32_t handle) {
+  if (handle == 0 || handle >= entries_.size() || !entries_[handle].live) {
+    return Trap(absl::StrFormat("unknown handle index %u", handle));
+  }
+  const Entry& e = entries_[handle];
+  if (e.async == nullptr || e.async->kind() == AsyncKind::kWaitableSet) {
+    return Trap(absl::StrFormat("handle index %u used with the wrong type, expected waitable",
+                                handle));
+  }
+  return static_cast<Waitable*>(e.async.get());
+}
+
+absl::StatusOr<std::shared_ptr<AsyncObject>> ResourceHandleTable::RemoveAsync(uint32_t handle,
+                                                                             AsyncKind kind) {
+  auto o = GetAsync(handle, kind);
+  if (o.ok()) Remove(handle);
+  return o;
 }
 
 void ResourceHandleTable::Remove(uint32_t handle) {
@@ -84,7 +142,13 @@ absl::StatusOr<uint32_t> ResourceHandleTable::LowerOwn(
 absl::StatusOr<uint32_t> ResourceHandleTable::LowerBorrow(
     cabi::ResourceId resource, uint32_t rep) {
   if (owns_ && owns_(resource)) return rep;
-  const uint32_t h = Add(Entry{resource, rep, /*own=*/false});
+  Entry e{resource, rep, /*own=*/false};
+  if (scope_) {
+    ++*scope_;
+    e.scope = scope_;
+    return Add(std::move(e));
+  }
+  const uint32_t h = Add(std::move(e));
   call_borrows_.push_back(h);
   return h;
 }
@@ -111,6 +175,7 @@ absl::StatusOr<std::optional<uint32_t>> ResourceHandleTable::Drop(
   }
   const bool own = (*e)->own;
   const uint32_t rep = (*e)->rep;
+  if ((*e)->scope && *(*e)->scope > 0) --*(*e)->scope;
   Remove(handle);
   if (!own) {
     for (auto it = call_borrows_.begin(); it != call_borrows_.end(); ++it) {

@@ -7,11 +7,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "engine/cabi/memory.h"
+#include "engine/task/waitable.h"
 
 namespace wasi_bridge::engine {
 
@@ -38,6 +40,22 @@ class ResourceHandleTable : public cabi::HandleTable {
   absl::StatusOr<std::optional<uint32_t>> Drop(cabi::ResourceId resource,
                                                uint32_t handle);
 
+  // Async objects (subtasks, waitable sets, later stream/future ends)
+  // share the index space with resource handles, as in the spec's Table.
+  absl::StatusOr<uint32_t> AddAsync(std::shared_ptr<AsyncObject> object);
+  // The object at `handle`; traps if there is none or it is another kind.
+  absl::StatusOr<std::shared_ptr<AsyncObject>> GetAsync(uint32_t handle,
+                                                        AsyncKind kind);
+  // Any waitable (a subtask or a stream/future end).
+  absl::StatusOr<Waitable*> GetWaitable(uint32_t handle);
+  absl::StatusOr<std::shared_ptr<AsyncObject>> RemoveAsync(uint32_t handle,
+                                                           AsyncKind kind);
+
+  // While set, borrows lowered into this table belong to an async task
+  // (the spec's borrow_scope): they count in `*scope` until dropped, by
+  // whichever task drops them, instead of ending with the call.
+  void set_borrow_scope(std::shared_ptr<uint32_t> scope) { scope_ = std::move(scope); }
+
   // Borrows lowered into this table during a call end with the call.
   size_t Mark() const { return call_borrows_.size(); }
   void ReleaseBorrowsSince(size_t mark);
@@ -54,6 +72,8 @@ class ResourceHandleTable : public cabi::HandleTable {
     bool own = false;
     uint32_t lends = 0;
     bool live = false;
+    std::shared_ptr<AsyncObject> async;  // set for non-resource entries
+    std::shared_ptr<uint32_t> scope;     // a task-scoped borrow's counter
   };
   absl::StatusOr<Entry*> Get(cabi::ResourceId resource, uint32_t handle);
   uint32_t Add(Entry e);
@@ -64,6 +84,7 @@ class ResourceHandleTable : public cabi::HandleTable {
   std::vector<uint32_t> free_;
   std::vector<uint32_t> call_borrows_;
   std::vector<uint32_t> call_lends_;
+  std::shared_ptr<uint32_t> scope_;
 };
 
 }  // namespace wasi_bridge::engine

@@ -4,17 +4,22 @@
 #include "engine/component/runtime.h"
 
 #include <map>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "adapter/binary/canon_info.h"
 #include "adapter/support/status_macros.h"
 #include "engine/cabi/layout.h"
 #include "engine/cabi/load_store.h"
+#include "engine/component/async_canon.h"
+#include "engine/component/async_state.h"
 #include "engine/component/handle_table.h"
 #include "engine/component/names.h"
+#include "engine/component/stream_canon.h"
 #include "engine/core/executor.h"
 
 namespace wasi_bridge::engine {
@@ -96,30 +101,10 @@ struct Options {
   cabi::StringEncoding encoding = cabi::StringEncoding::kUtf8;
   bool async = false;
   bool callback = false;
+  std::optional<CoreExtern> callback_func;
 };
 
 class RuntimeImpl;
-
-// Per component instance: whether it is on the call stack, and whether a
-// trap poisoned it (CanonicalABI.md: a trapped instance cannot be entered
-// again).
-struct InstanceState {
-  bool entered = false;
-  bool poisoned = false;
-  // False while the instance runs its realloc or post-return: calling an
-  // import or a built-in then traps (the spec's may_leave).
-  bool may_leave = true;
-  std::shared_ptr<InstanceState> parent;  // the enclosing component instance
-  // The instances on the call stack of this store, innermost last.
-  std::shared_ptr<std::vector<InstanceState*>> stack;
-
-  bool IsAncestorOf(const InstanceState* other) const {
-    for (const InstanceState* p = other->parent.get(); p; p = p->parent.get()) {
-      if (p == this) return true;
-    }
-    return false;
-  }
-};
 
 // Clears may_leave for the duration of a realloc or post-return call.
 class NoLeaveScope {
@@ -158,6 +143,7 @@ absl::Status AsTrap(absl::Status s) {
 // The state a lifted or lowered function needs at call time.
 struct CallSite {
   CoreStore* store = nullptr;
+  AsyncStore* async = nullptr;
   std::shared_ptr<InstanceState> instance;
   Options options;
   std::shared_ptr<ResourceHandleTable> handles;
@@ -227,6 +213,63 @@ class LiftedFunction : public ComponentFunction {
           "function takes %u arguments, %u given", sig_.params.size(),
           args.size()));
     }
+    if (sig_.is_async) return CallAsyncTyped(std::move(args));
+    WB_RETURN_IF_ERROR(CheckEnter());
+    InstanceState& state = *site_.instance;
+    // A sync-typed function never blocks (it traps instead), so it runs on
+    // its caller's stack; it is still the current task for the built-ins.
+    GuestTask task;
+    task.name = func_name_;
+    task.instance = &state;
+    FiberContext& fiber = site_.async->fiber();
+    GuestTask* const outer = std::exchange(fiber.task, &task);
+    state.entered = true;
+    state.stack->push_back(&state);
+    auto result = CallInner(std::move(args));
+    state.stack->pop_back();
+    state.entered = false;
+    fiber.task = outer;
+    if (!result.ok()) {
+      absl::Status trap = AsTrap(result.status());
+      state.poisoned = true;
+      return Located(trap);
+    }
+    return result;
+  }
+
+  // Starts a call of this async-typed function on its own task and runs it
+  // until it blocks or ends (the spec's Store.lift + canon_lift). Traps of
+  // that eager part come back here; later ones go to AsyncStore::trap.
+  absl::Status Start(std::shared_ptr<CallRequest> req) {
+    WB_RETURN_IF_ERROR(CheckEnter());
+    auto task = std::make_shared<GuestTask>();
+    task->name = func_name_;
+    task->instance = site_.instance.get();
+    task->async_typed = true;
+    task->async_lift = site_.options.async;
+    task->borrows = std::make_shared<uint32_t>(0);
+    task->result = sig_.result;
+    if (site_.options.memory) task->memory = site_.options.memory->handle;
+    task->encoding = site_.options.encoding;
+    task->request = req;
+    AsyncStore* async = site_.async;
+    Task* fiber = async->scheduler.Create(
+        absl::StrCat(func_name_, site_.instance->label.empty() ? "" : " (",
+                     site_.instance->label, site_.instance->label.empty() ? "" : ")"),
+        [this, task, async] { RunOnFiber(*task, *async); });
+    try {
+      async->scheduler.Resume(fiber);
+    } catch (const std::bad_alloc&) {
+      return absl::ResourceExhaustedError("cannot allocate a stack for a task");
+    }
+    if (!async->trap.ok()) return std::exchange(async->trap, absl::OkStatus());
+    return absl::OkStatus();
+  }
+
+ private:
+  // Reentrance: the spec's may_enter, with the conservative parent/child
+  // rule; a trapped instance stays poisoned.
+  absl::Status CheckEnter() const {
     InstanceState& state = *site_.instance;
     if (state.poisoned) {
       return Trap("cannot enter component instance: a trap left it poisoned");
@@ -243,22 +286,156 @@ class LiftedFunction : public ComponentFunction {
                     "instance is on the call stack");
       }
     }
-    state.entered = true;
-    state.stack->push_back(&state);
-    auto result = CallInner(std::move(args));
-    state.stack->pop_back();
-    state.entered = false;
-    if (!result.ok()) {
-      absl::Status trap = AsTrap(result.status());
-      state.poisoned = true;
-      return Located(trap);
-    }
-    return result;
+    return absl::OkStatus();
   }
 
- private:
+  // An async-typed function called synchronously (by the host or a sync
+  // lower): start it, then wait for its result.
+  absl::StatusOr<std::optional<cabi::Value>> CallAsyncTyped(std::vector<cabi::Value> args) {
+    AsyncStore* async = site_.async;
+    const bool from_host = async->current() == nullptr && async->scheduler.current() == nullptr;
+    if (from_host) async->trap = absl::OkStatus();
+    auto req = std::make_shared<CallRequest>();
+    auto result = std::make_shared<std::optional<cabi::Value>>();
+    auto shared_args = std::make_shared<std::vector<cabi::Value>>(std::move(args));
+    req->on_start = [shared_args]() -> absl::StatusOr<std::vector<cabi::Value>> {
+      return std::move(*shared_args);
+    };
+    CallRequest* raw = req.get();
+    req->on_resolve = [raw, result](std::optional<cabi::Value> v) -> absl::Status {
+      *result = std::move(v);
+      raw->resolved = true;
+      return absl::OkStatus();
+    };
+    absl::Status started = Start(req);
+    if (!started.ok()) {
+      if (from_host) async->AbandonAll();
+      return started;
+    }
+    if (!req->resolved) {
+      if (from_host) {
+        // The host's event loop (the spec's Store.tick until resolved).
+        absl::Status loop = async->scheduler.RunUntil(
+            [req, async] { return req->resolved || !async->trap.ok(); });
+        if (!async->trap.ok()) {
+          async->AbandonAll();
+          return std::exchange(async->trap, absl::OkStatus());
+        }
+        if (!loop.ok()) {
+          async->AbandonAll();
+          // The spec's wording, then the scheduler's list of who waits for what.
+          absl::string_view report = loop.message();
+          absl::ConsumePrefix(&report, "deadlock: no task can make progress ");
+          return Trap(absl::StrCat("deadlock detected: event loop cannot make further "
+                                   "progress ",
+                                   report));
+        }
+      } else {
+        const std::string name = func_name_;
+        WB_RETURN_IF_ERROR(async->Block([req] { return req->resolved; },
+                                        [name] { return absl::StrCat("the result of ", name); }));
+      }
+    }
+    return std::move(*result);
+  }
+
+  // The body of an async-typed function's task (canon_lift's thread_func).
+  void RunOnFiber(GuestTask& task, AsyncStore& async) {
+    FiberContext ctx;
+    ctx.task = &task;
+    ctx.stack_base = async.stack->size();
+    async.scheduler.set_local(&ctx);
+    async.live.push_back(&task);
+    InstanceState& state = *site_.instance;
+    state.entered = true;
+    state.stack->push_back(&state);
+    absl::Status st = RunTask(task, async);
+    std::erase(async.live, &task);
+    async.stack->resize(ctx.stack_base);
+    state.entered = false;
+    if (state.exclusive == &task) state.exclusive = nullptr;
+    if (!st.ok()) {
+      state.poisoned = true;
+      if (async.trap.ok()) async.trap = Located(AsTrap(st));
+    }
+  }
+
+  absl::Status RunTask(GuestTask& task, AsyncStore& async) {
+    InstanceState& inst = *site_.instance;
+    CallRequest& req = *task.request;
+    // Callback and sync lifts of async-typed functions serialise on the
+    // instance's exclusive lock (Task.enter_implicit_thread); until the
+    // task has it, its caller sees STARTING.
+    const bool needs_exclusive = !site_.options.async || site_.options.callback;
+    if (needs_exclusive) {
+      if (inst.exclusive != nullptr || inst.num_waiting_to_enter > 0) {
+        ++inst.num_waiting_to_enter;
+        InstanceState* ip = &inst;
+        absl::Status st = async.Block(
+            [ip] { return ip->exclusive == nullptr; },
+            [ip] { return absl::StrCat("the exclusive lock of ",
+                                       ip->label.empty() ? "the top instance" : ip->label); });
+        --inst.num_waiting_to_enter;
+        WB_RETURN_IF_ERROR(st);
+      }
+      inst.exclusive = &task;
+    }
+    WB_ASSIGN_OR_RETURN(std::vector<cabi::Value> args, req.on_start());
+    if (!site_.options.async) {
+      WB_ASSIGN_OR_RETURN(std::optional<cabi::Value> r, CallInner(std::move(args), &req));
+      (void)r;
+      if (inst.exclusive == &task) inst.exclusive = nullptr;
+      return absl::OkStatus();
+    }
+    cabi::CallContext ctx = site_.Context();
+    site_.handles->set_borrow_scope(task.borrows);
+    auto lowered = cabi::LowerFunctionArgs(ctx, ParamTypes(sig_), args);
+    site_.handles->set_borrow_scope(nullptr);
+    WB_ASSIGN_OR_RETURN(std::vector<cabi::CoreValue> flat, std::move(lowered));
+    std::vector<CoreValue> core_args;
+    for (const auto& v : flat) core_args.push_back(FromCabi(v));
+    WB_ASSIGN_OR_RETURN(std::vector<CoreValue> out, site_.store->Call(core_, core_args));
+    uint32_t packed = out.empty() ? 0 : out[0].i32();
+    // The stackless callback loop (canon_lift, L2196-2216).
+    for (;;) {
+      const uint32_t code = packed & 0xf;
+      if (code > 2) return Trap("unsupported callback code");
+      if (code == 0) break;  // EXIT
+      if (inst.exclusive == &task) inst.exclusive = nullptr;
+      InstanceState* ip = &inst;
+      Event event;
+      if (code == 1) {  // YIELD
+        async.Yield();
+        WB_RETURN_IF_ERROR(async.Block([ip] { return ip->exclusive == nullptr; },
+                                       [] { return std::string("a yield to finish"); }));
+      } else {  // WAIT on the set packed >> 4
+        const uint32_t si = packed >> 4;
+        WB_ASSIGN_OR_RETURN(auto obj, site_.handles->GetAsync(si, AsyncKind::kWaitableSet));
+        auto* set = static_cast<WaitableSet*>(obj.get());
+        set->AddWaiter();
+        absl::Status st = async.Block(
+            [obj, set, ip] { return set->HasPendingEvent() && ip->exclusive == nullptr; },
+            [obj, set, si] { return set->Describe(si); });
+        set->RemoveWaiter();
+        WB_RETURN_IF_ERROR(st);
+        event = *set->Poll();
+      }
+      inst.exclusive = &task;
+      WB_ASSIGN_OR_RETURN(
+          out, site_.store->Call(*site_.options.callback_func,
+                                 {CoreValue::I32(static_cast<uint32_t>(event.code)),
+                                  CoreValue::I32(event.p1), CoreValue::I32(event.p2)}));
+      packed = out.empty() ? 0 : out[0].i32();
+    }
+    if (inst.exclusive == &task) inst.exclusive = nullptr;
+    if (!task.resolved) return Trap("async task exited without calling task.return");
+    return absl::OkStatus();
+  }
+
+  // `req`: deliver the result through it (a sync lift of an async-typed
+  // function) instead of returning it.
   absl::StatusOr<std::optional<cabi::Value>> CallInner(
-      std::vector<cabi::Value> args) {
+      std::vector<cabi::Value> args, CallRequest* req = nullptr) {
     cabi::CallContext ctx = site_.Context();
     const size_t mark = site_.handles->Mark();
     WB_ASSIGN_OR_RETURN(std::vector<cabi::CoreValue> flat,
@@ -277,13 +454,18 @@ class LiftedFunction : public ComponentFunction {
     if (borrows_remain) {
       return Trap("borrow handles still remain at the end of the call");
     }
+    std::optional<cabi::Value> value;
+    if (!lifted->empty()) value = std::move(lifted->front());
+    if (req != nullptr) {
+      WB_RETURN_IF_ERROR(req->on_resolve(std::move(value)));
+      value.reset();
+    }
     if (site_.options.post_return) {
       NoLeaveScope no_leave(*site_.instance);
       WB_RETURN_IF_ERROR(
           site_.store->Call(*site_.options.post_return, core_results).status());
     }
-    if (lifted->empty()) return std::optional<cabi::Value>();
-    return std::optional<cabi::Value>(std::move(lifted->front()));
+    return value;
   }
 
   // `trap in "run" (core func $foo, instance $d): <reason>`.
@@ -364,7 +546,14 @@ class RuntimeImpl : public Runtime {
       const bin::Component& component,
       const std::vector<std::pair<std::string, ComponentItem>>& imports)
       override {
-    return InstantiateIn(component, nullptr, imports);
+    // Start functions run as a synchronous task: they may not block.
+    GuestTask start;
+    start.name = "start function";
+    FiberContext& fiber = async_->fiber();
+    GuestTask* const outer = std::exchange(fiber.task, &start);
+    auto r = InstantiateIn(component, nullptr, imports);
+    fiber.task = outer;
+    return r;
   }
 
   ComponentItem HostFunc(FuncSignature signature,
@@ -392,14 +581,14 @@ class RuntimeImpl : public Runtime {
   absl::StatusOr<Options> ResolveOptions(Scope& s,
                                          const std::vector<bin::CanonOption>& opts);
   absl::Status Canon(Scope& s, const bin::Canon& c);
+  absl::Status LowerAsync(Scope& s, const bin::Canon& c, const Options& o);
   absl::Status Alias(Scope& s, const bin::Alias& a);
   absl::StatusOr<ComponentItem> ItemOf(Scope& s, const bin::SortIndex& si);
   void Push(Scope& s, const ComponentItem& item, bin::SortKind kind);
   absl::StatusOr<std::shared_ptr<CoreModule>> Compile(bin::Bytes bytes);
 
   std::unique_ptr<CoreStore> store_;
-  std::shared_ptr<std::vector<InstanceState*>> call_stack_ =
-      std::make_shared<std::vector<InstanceState*>>();
+  std::unique_ptr<AsyncStore> async_ = std::make_unique<AsyncStore>();
   uint64_t next_instance_ = 1;
   cabi::ResourceId next_resource_ = 1;
   absl::flat_hash_map<const uint8_t*, std::shared_ptr<CoreModule>> modules_;
@@ -589,10 +778,24 @@ absl::StatusOr<Options> RuntimeImpl::ResolveOptions(
         o.post_return = s.core_funcs.at(opt.index);
         break;
       case bin::CanonOptionCode::kAsync: o.async = true; break;
-      case bin::CanonOptionCode::kCallback: o.callback = true; break;
+      case bin::CanonOptionCode::kCallback:
+        o.callback = true;
+        o.callback_func = s.core_funcs.at(opt.index);
+        break;
     }
   }
   return o;
+}
+
+// Passing stream and future ends across a call (their transfer) is the
+// next slice of the async ABI.
+absl::Status CheckNoTransfer(const char* what, const FuncSignature& sig) {
+  bool found = ContainsStreamOrFuture(sig.result);
+  for (const auto& [n, t] : sig.params) found |= ContainsStreamOrFuture(t);
+  if (!found) return absl::OkStatus();
+  return absl::UnimplementedError(absl::StrCat(
+      what, " of a function passing streams or futures: transferring them is not "
+            "implemented yet"));
 }
 
 absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
@@ -600,6 +803,7 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
   auto site = [&](const Options& o) {
     CallSite cs;
     cs.store = store_.get();
+    cs.async = async_.get();
     cs.instance = s.state;
     cs.options = o;
     cs.handles = s.handles;
@@ -615,12 +819,14 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
   switch (c.opcode) {
     case bin::CanonOpcode::kLift: {
       WB_ASSIGN_OR_RETURN(Options o, ResolveOptions(s, c.options));
-      if (o.async) {
+      if (o.async && !o.callback) {
         return absl::UnimplementedError(
-            "canon lift async: the engine does not implement the async ABI yet");
+            "canon lift async without callback: stackful lifts (🚟) are not "
+            "implemented");
       }
       const RtType& t = s.types.at(c.type_index);
       if (!t.func) return absl::InvalidArgumentError("lift of a non-function type");
+      WB_RETURN_IF_ERROR(CheckNoTransfer("canon lift", *t.func));
       s.funcs.push_back(std::make_shared<LiftedFunction>(
           *t.func, s.core_funcs.at(c.func_index), site(o),
           s.names.Describe(NameSort::kFunc, static_cast<uint32_t>(s.funcs.size())),
@@ -629,10 +835,8 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
     }
     case bin::CanonOpcode::kLower: {
       WB_ASSIGN_OR_RETURN(Options o, ResolveOptions(s, c.options));
-      if (o.async) {
-        return absl::UnimplementedError(
-            "canon lower async: the engine does not implement the async ABI yet");
-      }
+      WB_RETURN_IF_ERROR(CheckNoTransfer("canon lower", s.funcs.at(c.func_index)->signature()));
+      if (o.async) return LowerAsync(s, c, o);
       std::shared_ptr<ComponentFunction> callee = s.funcs.at(c.func_index);
       const FuncSignature& sig = callee->signature();
       WB_ASSIGN_OR_RETURN(cabi::CoreFuncType flat,
@@ -647,6 +851,9 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
                              absl::Span<CoreValue> results) mutable -> absl::Status {
             if (!cs.instance->may_leave) return CannotLeave();
             const FuncSignature& sig = callee->signature();
+            // A task that may not block cannot wait for an async callee
+            // (checked before the call, as canon_lower does).
+            if (sig.is_async && !cs.async->MayBlock()) return AsyncStore::CannotBlock();
             cabi::CallContext ctx = cs.Context();
             std::vector<cabi::CoreValue> flat_args;
             for (const auto& a : args) flat_args.push_back(ToCabi(a));
@@ -713,11 +920,150 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
           }));
       return absl::OkStatus();
     }
-    default:
+    default: {
+      AsyncBuiltinSite b;
+      b.async = async_.get();
+      b.store = store_.get();
+      b.instance = s.state;
+      b.handles = s.handles;
+      if (c.opcode == bin::CanonOpcode::kWaitableSetWait ||
+          c.opcode == bin::CanonOpcode::kWaitableSetPoll) {
+        b.memory = s.core_memories.at(c.memory);
+      }
+      if (c.opcode == bin::CanonOpcode::kTaskReturn) {
+        WB_ASSIGN_OR_RETURN(Options o, ResolveOptions(s, c.options));
+        if (c.result) {
+          WB_ASSIGN_OR_RETURN(b.result, Val(s, *c.result));
+          if (ContainsStreamOrFuture(b.result)) {
+            return absl::UnimplementedError(
+                "canon task.return of a stream or future: transferring them is not "
+                "implemented yet");
+          }
+        }
+        b.memory = o.memory;
+        b.encoding = o.encoding;
+        CallSite cs = site(o);
+        b.context = [cs]() mutable { return cs.Context(); };
+      }
+      if (c.opcode >= bin::CanonOpcode::kStreamNew &&
+          c.opcode <= bin::CanonOpcode::kFutureDropWritable) {
+        if (c.type_index >= s.types.size() || !s.types[c.type_index].value) {
+          return absl::InvalidArgumentError("not a stream or future type");
+        }
+        WB_ASSIGN_OR_RETURN(Options o, ResolveOptions(s, c.options));
+        b.memory = o.memory;
+        CallSite cs = site(o);
+        b.context = [cs]() mutable { return cs.Context(); };
+        cabi::TypeRef payload = s.types[c.type_index].value->elem();
+        if (std::optional<CoreExtern> f = MakeCopyBuiltin(c, std::move(b), payload, o.async)) {
+          s.core_funcs.push_back(*f);
+          return absl::OkStatus();
+        }
+      } else if (std::optional<CoreExtern> f = MakeAsyncBuiltin(c, std::move(b))) {
+        s.core_funcs.push_back(*f);
+        return absl::OkStatus();
+      }
       return absl::UnimplementedError(absl::StrFormat(
-          "canon %s: the engine does not implement this built-in yet",
-          info->name));
+          "canon %s%s: the engine does not implement this built-in yet (the async "
+          "ABI's streams, futures, cancellation and backpressure come next)",
+          info->name, c.flag ? " cancellable" : ""));
+    }
   }
+}
+
+// `canon lower ... async`: the call returns a packed status at once
+// (`state | subtask << 4`, or RETURNED alone) and goes on as a subtask.
+absl::Status RuntimeImpl::LowerAsync(Scope& s, const bin::Canon& c, const Options& o) {
+  std::shared_ptr<ComponentFunction> callee = s.funcs.at(c.func_index);
+  const FuncSignature& sig = callee->signature();
+  const std::vector<cabi::TypeRef> params = ParamTypes(sig);
+  const std::vector<cabi::TypeRef> results = ResultTypes(sig);
+  // Parameters beyond MAX_FLAT_ASYNC_PARAMS travel as a pointer; a result
+  // always goes through a trailing out-pointer.
+  constexpr size_t kMaxFlatAsyncParams = 4;
+  CoreFuncType core;
+  WB_ASSIGN_OR_RETURN(cabi::CoreFuncType flat,
+                      cabi::FlattenFunc(params, {}, cabi::FlattenContext::kLower));
+  size_t nflat = 0;
+  for (const auto& t : params) nflat += cabi::Flatten(t).size();
+  if (nflat > kMaxFlatAsyncParams) {
+    core.params.push_back(CoreType::kI32);
+  } else {
+    for (auto t : flat.params) core.params.push_back(CoreOf(t));
+  }
+  if (!results.empty()) core.params.push_back(CoreType::kI32);
+  core.results.push_back(CoreType::kI32);
+  CallSite cs;
+  cs.store = store_.get();
+  cs.async = async_.get();
+  cs.instance = s.state;
+  cs.options = o;
+  cs.handles = s.handles;
+  if (o.memory) cs.memory = std::make_shared<StoreMemory>(*store_, *o.memory);
+  const size_t nparams = core.params.size() - (results.empty() ? 0 : 1);
+  s.core_funcs.push_back(store_->NewHostFunc(
+      core, [callee, cs, params, results, nparams](
+                absl::Span<const CoreValue> args,
+                absl::Span<CoreValue> out) mutable -> absl::Status {
+        if (!cs.instance->may_leave) return CannotLeave();
+        auto sub = std::make_shared<Subtask>();
+        auto flat_args = std::make_shared<std::vector<cabi::CoreValue>>();
+        for (size_t i = 0; i < nparams; ++i) flat_args->push_back(ToCabi(args[i]));
+        const std::optional<uint32_t> out_ptr =
+            results.empty() ? std::nullopt : std::optional<uint32_t>(args[nparams].i32());
+        auto req = std::make_shared<CallRequest>();
+        CallRequest* raw = req.get();
+        Subtask* subp = sub.get();
+        // Arguments are read from the caller when the callee starts, which
+        // may be after this call returned STARTING.
+        req->on_start = [cs, params, flat_args, subp, sub]() mutable
+            -> absl::StatusOr<std::vector<cabi::Value>> {
+          cabi::CallContext ctx = cs.Context();
+          cabi::CoreValueIter it(*flat_args);
+          WB_ASSIGN_OR_RETURN(std::vector<cabi::Value> values,
+                              cabi::LiftFlatValues(ctx, kMaxFlatAsyncParams, it, params));
+          subp->OnStart();
+          return values;
+        };
+        req->on_resolve = [cs, results, out_ptr, subp, raw](
+                              std::optional<cabi::Value> v) mutable -> absl::Status {
+          if (out_ptr) {
+            if (!v) return Trap("async callee returned no result");
+            cabi::CallContext ctx = cs.Context();
+            std::vector<cabi::CoreValue> ptr{cabi::CoreValue::I32(*out_ptr)};
+            cabi::CoreValueIter it(ptr);
+            std::vector<cabi::Value> values{std::move(*v)};
+            WB_RETURN_IF_ERROR(cabi::LowerFlatValues(ctx, 0, values, results, &it).status());
+          }
+          subp->OnResolve();
+          raw->resolved = true;
+          return absl::OkStatus();
+        };
+        absl::Status status;
+        if (auto* lifted = dynamic_cast<LiftedFunction*>(callee.get());
+            lifted != nullptr && callee->signature().is_async) {
+          status = lifted->Start(req);
+        } else {
+          // Host functions (and sync-typed callees) complete during the call.
+          auto run = [&]() -> absl::Status {
+            WB_ASSIGN_OR_RETURN(std::vector<cabi::Value> a, req->on_start());
+            WB_ASSIGN_OR_RETURN(std::optional<cabi::Value> r, callee->Call(std::move(a)));
+            return req->on_resolve(std::move(r));
+          };
+          status = run();
+        }
+        WB_RETURN_IF_ERROR(AsTrap(status));
+        if (sub->state() == Subtask::State::kReturned) {
+          sub->DeliverResolve();
+          out[0] = CoreValue::I32(static_cast<uint32_t>(Subtask::State::kReturned));
+          return absl::OkStatus();
+        }
+        WB_ASSIGN_OR_RETURN(uint32_t index, cs.handles->AddAsync(sub));
+        sub->set_index(index);
+        out[0] = CoreValue::I32(static_cast<uint32_t>(sub->state()) | (index << 4));
+        return absl::OkStatus();
+      }));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ComponentItem> RuntimeImpl::ItemOf(Scope& s,
@@ -1004,7 +1350,8 @@ absl::StatusOr<std::shared_ptr<ComponentInstance>> RuntimeImpl::InstantiateIn(
   s.names = ComponentNames::Read(c);
   s.label = std::move(label);
   s.state->parent = std::move(parent_state);
-  s.state->stack = call_stack_;
+  s.state->stack = async_->stack;
+  s.state->label = s.label;
   s.instance_id = next_instance_++;
   const uint64_t id = s.instance_id;
   auto resources = &resources_;

@@ -207,6 +207,8 @@ class WabtStore : public CoreStore {
         *out_trap = wi::Trap::New(store_, std::string(status.message()));
         return wabt::Result::Error;
       }
+      // Called directly (a lifted built-in) wabt hands in an empty vector.
+      out.resize(res.size());
       for (size_t i = 0; i < res.size(); ++i) out[i] = ToValue(res[i]);
       return wabt::Result::Ok;
     };

@@ -21,6 +21,10 @@ class Task {
   std::function<void()> body;
   State state = State::kReady;
   std::string waiting_for;
+  // WaitUntil: the condition to resume on and its description.
+  std::function<bool()> ready;
+  std::function<std::string()> describe;
+  void* local = nullptr;
   ctx::fiber fiber;            // the task's side, resumed by the scheduler
   ctx::fiber scheduler_side;   // resumed by the task to switch back
   bool started = false;
@@ -45,6 +49,88 @@ Task* Scheduler::Spawn(std::string name, std::function<void()> body) {
   return raw;
 }
 
+Task* Scheduler::Create(std::string name, std::function<void()> body) {
+  auto task = std::make_unique<Task>();
+  task->name = std::move(name);
+  task->body = std::move(body);
+  Task* raw = task.get();
+  tasks_.push_back(std::move(task));
+  return raw;
+}
+
+bool Scheduler::Resume(Task* task) { return RunOne(task); }
+
+void* Scheduler::local() const { return current_ ? current_->local : main_local_; }
+
+void Scheduler::set_local(void* p) {
+  if (current_) {
+    current_->local = p;
+  } else {
+    main_local_ = p;
+  }
+}
+
+void Scheduler::WaitUntil(std::function<bool()> ready,
+                          std::function<std::string()> describe) {
+  Task* t = current_;
+  // Re-checked on every resumption: a predicate that held when the task was
+  // woken may have been falsified by a task that ran first.
+  while (!ready()) {
+    t->ready = ready;
+    t->describe = describe;
+    t->state = Task::State::kSuspended;
+    waiting_.push_back(t);
+    ++switches_;
+    t->scheduler_side = std::move(t->scheduler_side).resume();
+  }
+  t->ready = nullptr;
+  t->describe = nullptr;
+}
+
+void Scheduler::Yield() {
+  Task* t = current_;
+  t->state = Task::State::kReady;
+  ready_.push_back(t);
+  ++switches_;
+  t->scheduler_side = std::move(t->scheduler_side).resume();
+}
+
+bool Scheduler::WakeReadyWaiters() {
+  for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
+    Task* t = *it;
+    if (t->ready && t->ready()) {
+      waiting_.erase(it);
+      t->state = Task::State::kReady;
+      ready_.push_back(t);
+      return true;
+    }
+  }
+  return false;
+}
+
+void Scheduler::AbandonAll() {
+  ready_.clear();
+  waiting_.clear();
+  for (auto it = tasks_.begin(); it != tasks_.end();) {
+    if ((*it).get() != current_) {
+      abandoned_.push_back(std::move(*it));
+      it = tasks_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::string Scheduler::DeadlockReport() const {
+  std::string report;
+  for (const auto& t : tasks_) {
+    if (t->state != Task::State::kSuspended) continue;
+    absl::StrAppend(&report, report.empty() ? "" : "; ", t->name, " waits for ",
+                    t->describe ? t->describe() : t->waiting_for);
+  }
+  return absl::StrCat("deadlock: no task can make progress (", report, ")");
+}
+
 void Scheduler::Suspend(std::string reason) {
   Task* t = current_;
   t->state = Task::State::kSuspended;
@@ -61,7 +147,7 @@ void Scheduler::Wake(Task* task) {
   ready_.push_back(task);
 }
 
-void Scheduler::RunOne(Task* task) {
+bool Scheduler::RunOne(Task* task) {
   if (!task->started) {
     task->started = true;
     task->fiber = ctx::fiber(
@@ -73,12 +159,15 @@ void Scheduler::RunOne(Task* task) {
           return std::move(task->scheduler_side);
         });
   }
+  Task* const resumer = current_;  // set when resumed nested (Resume)
   current_ = task;
   task->state = Task::State::kRunning;
   ++switches_;
   task->fiber = std::move(task->fiber).resume();
-  current_ = nullptr;
-  if (task->state == Task::State::kDone) Reap(task);
+  current_ = resumer;
+  if (task->state != Task::State::kDone) return false;
+  Reap(task);
+  return true;
 }
 
 void Scheduler::Reap(Task* task) {
@@ -88,18 +177,21 @@ void Scheduler::Reap(Task* task) {
 }
 
 absl::Status Scheduler::Run(std::function<bool()> poll) {
-  while (!tasks_.empty()) {
-    if (ready_.empty()) {
-      if (poll && poll() && !ready_.empty()) continue;
-      if (!ready_.empty()) continue;
-      std::string report;
-      for (const auto& t : tasks_) {
-        absl::StrAppend(&report, report.empty() ? "" : "; ", t->name,
-                        " waits for ", t->waiting_for);
-      }
-      return absl::FailedPreconditionError(
-          absl::StrCat("deadlock: no task can make progress (", report, ")"));
+  return RunUntil([this] { return tasks_.empty(); }, std::move(poll));
+}
+
+absl::Status Scheduler::RunUntil(std::function<bool()> done,
+                                 std::function<bool()> poll) {
+  if (current_ != nullptr) {
+    return absl::FailedPreconditionError("RunUntil called inside a task");
+  }
+  while (!done()) {
+    if (ready_.empty()) WakeReadyWaiters();
+    if (ready_.empty() && poll) {
+      poll();
+      if (ready_.empty()) WakeReadyWaiters();
     }
+    if (ready_.empty()) return absl::FailedPreconditionError(DeadlockReport());
     Task* next = ready_.front();
     ready_.pop_front();
     try {

@@ -30,6 +30,14 @@ class Scheduler {
 
   // Creates a task that will run `body`; it starts on the next Run().
   Task* Spawn(std::string name, std::function<void()> body);
+  // Creates a task that is not queued: start it with Resume().
+  Task* Create(std::string name, std::function<void()> body);
+
+  // Runs `task` now, nested on the caller's stack (a task's or the
+  // scheduler's), until it suspends or ends; then returns here. This is how
+  // a call into an async callee runs it eagerly until it blocks. `task` must
+  // be new (Create) or woken-but-unqueued; true if it ended.
+  bool Resume(Task* task);
 
   // Runs ready tasks until every task has finished (OK), or until no task
   // is ready and none can be woken: then returns FailedPrecondition naming
@@ -45,21 +53,53 @@ class Scheduler {
   // deadlock reports.
   void Suspend(std::string reason);
 
+  // Inside a task: suspends it until `ready()` holds; the scheduler checks
+  // waiting tasks' predicates when nothing else is ready. `describe` says
+  // what it waits for in deadlock reports (evaluated when reporting).
+  void WaitUntil(std::function<bool()> ready, std::function<std::string()> describe);
+
+  // Inside a task: lets every other ready task run first.
+  void Yield();
+
+  // Runs tasks until `done()` holds (OK), or until nothing can run: then a
+  // FailedPrecondition deadlock report naming each blocked task and what
+  // it waits for. Tasks still unfinished when `done()` holds stay for the
+  // next call. Only from the scheduler's own stack.
+  absl::Status RunUntil(std::function<bool()> done,
+                        std::function<bool()> poll = nullptr);
+
+  // Forgets every suspended or queued task (after a trap killed the store's
+  // guest state): they are never resumed; their stacks go with the
+  // scheduler.
+  void AbandonAll();
+
+  // A pointer the embedder keeps per task (and one for the scheduler's
+  // own stack): the runtime's current-task context.
+  void* local() const;
+  void set_local(void* p);
+
   // Makes a suspended task ready again (callable from anywhere on the
   // scheduler's thread, including other tasks and the poll callback).
   void Wake(Task* task);
 
   size_t live_tasks() const { return tasks_.size(); }
+  size_t waiting_tasks() const { return waiting_.size(); }
   uint64_t switches() const { return switches_; }
 
  private:
-  void RunOne(Task* task);
+  bool RunOne(Task* task);  // true if the task ended
   void Reap(Task* task);
+  // Moves waiting tasks whose predicate holds to the ready queue.
+  bool WakeReadyWaiters();
+  std::string DeadlockReport() const;
 
   std::unique_ptr<StackPool> stacks_;
   std::vector<std::unique_ptr<Task>> tasks_;
   std::deque<Task*> ready_;
+  std::vector<Task*> waiting_;  // in WaitUntil, in the order they waited
+  std::vector<std::unique_ptr<Task>> abandoned_;
   Task* current_ = nullptr;
+  void* main_local_ = nullptr;
   uint64_t switches_ = 0;
 };
 

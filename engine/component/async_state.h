@@ -1,0 +1,124 @@
+// Store-wide and per-task state of the async Canonical ABI, shared by the
+// runtime (lift/lower, runtime.cc) and the async built-ins
+// (async_canon.cc). Internal to the engine.
+#ifndef WASI_BRIDGE_ENGINE_COMPONENT_ASYNC_STATE_H_
+#define WASI_BRIDGE_ENGINE_COMPONENT_ASYNC_STATE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/cabi/types.h"
+#include "engine/cabi/value.h"
+#include "engine/task/scheduler.h"
+
+namespace wasi_bridge::engine {
+
+struct GuestTask;
+
+// Per component instance: whether it is on the call stack, and whether a
+// trap poisoned it (CanonicalABI.md: a trapped instance cannot be entered
+// again).
+struct InstanceState {
+  bool entered = false;
+  bool poisoned = false;
+  // False while the instance runs its realloc or post-return: calling an
+  // import or a built-in then traps (the spec's may_leave).
+  bool may_leave = true;
+  // The task holding the instance's exclusive lock (callback and sync
+  // lifts of async-typed functions), and how many wait to take it.
+  GuestTask* exclusive = nullptr;
+  uint32_t num_waiting_to_enter = 0;
+  std::string label;  // "instance $d", "" at the top
+  std::shared_ptr<InstanceState> parent;  // the enclosing component instance
+  // The instances entered by running code, innermost last (store-wide).
+  std::shared_ptr<std::vector<InstanceState*>> stack;
+
+  bool IsAncestorOf(const InstanceState* other) const {
+    for (const InstanceState* p = other->parent.get(); p; p = p->parent.get()) {
+      if (p == this) return true;
+    }
+    return false;
+  }
+};
+
+// One call of a component function (the spec's on_start/on_resolve pair):
+// the callee asks for its arguments when it starts and hands over its
+// result when it resolves, both possibly long after the call began.
+struct CallRequest {
+  std::function<absl::StatusOr<std::vector<cabi::Value>>()> on_start;
+  std::function<absl::Status(std::optional<cabi::Value>)> on_resolve;
+  bool resolved = false;
+};
+
+// The spec's Task (with its implicit thread): one activation of a lifted
+// function.
+struct GuestTask {
+  std::string name;  // for deadlock reports: `"run" (instance $d)`
+  InstanceState* instance = nullptr;
+  bool async_typed = false;  // `func async`: may block
+  bool async_lift = false;   // lifted with `async` (uses task.return)
+  cabi::TypeRef result;      // the lifted function's result type
+  std::optional<uint64_t> memory;  // the lift's memory (handle), for task.return
+  cabi::StringEncoding encoding = cabi::StringEncoding::kUtf8;
+  std::shared_ptr<CallRequest> request;
+  bool resolved = false;
+  uint32_t context[2] = {0, 0};  // context.get/set slots
+  // Borrows lowered into an async task, until dropped (null for
+  // sync-typed calls, whose borrows end with the call).
+  std::shared_ptr<uint32_t> borrows;
+};
+
+// Per fiber (Scheduler::local): the innermost guest task running on it and
+// where its entries on the instance stack begin.
+struct FiberContext {
+  GuestTask* task = nullptr;
+  size_t stack_base = 0;
+};
+
+// One per Runtime (store): the event loop and the first trap of the call
+// in progress.
+struct AsyncStore {
+  Scheduler scheduler;
+  std::shared_ptr<std::vector<InstanceState*>> stack =
+      std::make_shared<std::vector<InstanceState*>>();
+  absl::Status trap;  // set by a task that trapped off the caller's stack
+  FiberContext main;  // the scheduler's own stack (host calls, start)
+  std::vector<GuestTask*> live;  // async tasks whose fiber has not ended
+
+  // After a trap or deadlock reached the host: every task in flight ends
+  // (its fiber is never resumed) and poisons its instance.
+  void AbandonAll();
+
+  FiberContext& fiber() {
+    auto* f = static_cast<FiberContext*>(scheduler.local());
+    return f ? *f : main;
+  }
+  GuestTask* current() { return fiber().task; }
+
+  // The spec's Task.may_block: async-typed tasks may block, and so may a
+  // sync-typed one once it has returned. No task (a start function or the
+  // host's own stack) may not.
+  bool MayBlock() {
+    GuestTask* t = current();
+    return t != nullptr && (t->async_typed || t->resolved);
+  }
+  static absl::Status CannotBlock();
+
+  // Blocks the current task until `ready()`: only async-typed tasks on a
+  // fiber may block ("cannot block a synchronous task before returning").
+  // While blocked, its instances leave the call stack (a blocked instance
+  // can be entered again).
+  absl::Status Block(std::function<bool()> ready, std::function<std::string()> what);
+  // thread.yield: lets other tasks run; a no-op for a synchronous task.
+  void Yield();
+};
+
+}  // namespace wasi_bridge::engine
+
+#endif  // WASI_BRIDGE_ENGINE_COMPONENT_ASYNC_STATE_H_
