@@ -15,26 +15,72 @@ absl::Status AsyncStore::CannotBlock() {
   return Trap("cannot block a synchronous task before returning");
 }
 
+namespace {
+
+// Runs `wait` (which suspends the current fiber) with the task's instances
+// off the call stack: a blocked instance may be entered again.
+void OffStack(AsyncStore& a, const std::function<void()>& wait) {
+  FiberContext& f = a.fiber();
+  std::vector<InstanceState*> mine(a.stack->begin() + static_cast<ptrdiff_t>(f.stack_base),
+                                   a.stack->end());
+  for (InstanceState* i : mine) i->entered = false;
+  a.stack->resize(f.stack_base);
+  wait();
+  f.stack_base = a.stack->size();
+  for (InstanceState* i : mine) {
+    i->entered = true;
+    a.stack->push_back(i);
+  }
+}
+
+}  // namespace
+
 absl::Status AsyncStore::Block(std::function<bool()> ready,
                                std::function<std::string()> what) {
   if (ready()) return absl::OkStatus();
   // Only an async-typed task on its own fiber can wait; a sync-typed one
   // (or a start function) must return without blocking.
   if (!MayBlock() || scheduler.current() == nullptr) return CannotBlock();
-  FiberContext& f = fiber();
-  // A blocked instance may be entered again: its entries leave the stack
-  // until the task resumes.
-  std::vector<InstanceState*> mine(stack->begin() + static_cast<ptrdiff_t>(f.stack_base),
-                                   stack->end());
-  for (InstanceState* i : mine) i->entered = false;
-  stack->resize(f.stack_base);
-  scheduler.WaitUntil(std::move(ready), std::move(what));
-  f.stack_base = stack->size();
-  for (InstanceState* i : mine) {
-    i->entered = true;
-    stack->push_back(i);
-  }
+  OffStack(*this, [&] { scheduler.WaitUntil(std::move(ready), std::move(what)); });
   return absl::OkStatus();
+}
+
+absl::StatusOr<bool> AsyncStore::BlockCancellable(std::function<bool()> ready,
+                                                  std::function<std::string()> what) {
+  GuestTask* t = current();
+  // deliver_pending_cancel: a cancellation requested while the task was
+  // busy arrives at its next cancellable wait.
+  if (t != nullptr && t->cancel == GuestTask::Cancel::kPending) {
+    t->cancel = GuestTask::Cancel::kDelivered;
+    return true;
+  }
+  if (ready()) return false;
+  if (!MayBlock() || scheduler.current() == nullptr) return CannotBlock();
+  t->cancellable = true;
+  OffStack(*this, [&] {
+    scheduler.WaitUntil([t, ready = std::move(ready)] { return t->cancel_wakeup || ready(); },
+                        std::move(what));
+  });
+  t->cancellable = false;
+  return std::exchange(t->cancel_wakeup, false);
+}
+
+void AsyncStore::RequestCancellation(GuestTask& task) {
+  if (task.resolved || task.fiber == nullptr) return;
+  auto deliver_now = [&] {
+    task.cancel = GuestTask::Cancel::kDelivered;
+    task.cancel_wakeup = true;
+    scheduler.ResumeNow(task.fiber);
+  };
+  if (task.waiting_to_enter) return deliver_now();
+  if (task.cancel != GuestTask::Cancel::kNone) return;
+  const InstanceState& inst = *task.instance;
+  // A task that needs the exclusive lock can only be resumed while no
+  // other task holds it.
+  const bool lock_free = !task.needs_exclusive || inst.exclusive == nullptr ||
+                         inst.exclusive == &task;
+  if (task.cancellable && lock_free) return deliver_now();
+  task.cancel = GuestTask::Cancel::kPending;
 }
 
 void AsyncStore::AbandonAll() {
@@ -50,20 +96,17 @@ void AsyncStore::AbandonAll() {
   scheduler.AbandonAll();
 }
 
-void AsyncStore::Yield() {
+bool AsyncStore::Yield(bool cancellable) {
   GuestTask* task = current();
-  if (task == nullptr || !task->async_typed || scheduler.current() == nullptr) return;
-  FiberContext& f = fiber();
-  std::vector<InstanceState*> mine(stack->begin() + static_cast<ptrdiff_t>(f.stack_base),
-                                   stack->end());
-  for (InstanceState* i : mine) i->entered = false;
-  stack->resize(f.stack_base);
-  scheduler.Yield();
-  f.stack_base = stack->size();
-  for (InstanceState* i : mine) {
-    i->entered = true;
-    stack->push_back(i);
+  if (task == nullptr || !task->async_typed || scheduler.current() == nullptr) return false;
+  if (cancellable && task->cancel == GuestTask::Cancel::kPending) {
+    task->cancel = GuestTask::Cancel::kDelivered;
+    return true;
   }
+  task->cancellable = cancellable;
+  OffStack(*this, [&] { scheduler.Yield(); });
+  task->cancellable = false;
+  return std::exchange(task->cancel_wakeup, false);
 }
 
 namespace {
@@ -177,10 +220,10 @@ std::optional<CoreExtern> MakeAsyncBuiltin(const bin::Canon& c, AsyncBuiltinSite
       return s->store->NewHostFunc(Sig(std::move(params), {}), guarded(std::move(f)));
     }
     case bin::CanonOpcode::kThreadYield: {
-      if (c.flag) return std::nullopt;  // cancellable: the cancellation slice
-      Fn f = [s](absl::Span<const CoreValue>, absl::Span<CoreValue> r) -> absl::Status {
-        s->async->Yield();
-        r[0] = CoreValue::I32(0);  // not cancelled
+      const bool cancellable = c.flag;
+      Fn f = [s, cancellable](absl::Span<const CoreValue>, absl::Span<CoreValue> r)
+          -> absl::Status {
+        r[0] = CoreValue::I32(s->async->Yield(cancellable) ? 1 : 0);  // 1: cancelled
         return absl::OkStatus();
       };
       return s->store->NewHostFunc(Sig({}, {i32}), guarded(std::move(f)));
@@ -213,6 +256,9 @@ std::optional<CoreExtern> MakeAsyncBuiltin(const bin::Canon& c, AsyncBuiltinSite
     case bin::CanonOpcode::kWaitableJoin: {
       Fn f = [s](absl::Span<const CoreValue> a, absl::Span<CoreValue>) -> absl::Status {
         WB_ASSIGN_OR_RETURN(Waitable * w, s->handles->GetWaitable(a[0].i32()));
+        if (w->sync_waiter()) {
+          return Trap("cannot join a waitable that a synchronous operation waits on");
+        }
         if (a[1].i32() == 0) {
           w->Join(nullptr);
           return absl::OkStatus();
@@ -225,28 +271,120 @@ std::optional<CoreExtern> MakeAsyncBuiltin(const bin::Canon& c, AsyncBuiltinSite
     }
     case bin::CanonOpcode::kWaitableSetWait:
     case bin::CanonOpcode::kWaitableSetPoll: {
-      if (c.flag) return std::nullopt;  // cancellable: the cancellation slice
+      const bool cancellable = c.flag;
       const bool wait = c.opcode == bin::CanonOpcode::kWaitableSetWait;
-      Fn f = [s, wait](absl::Span<const CoreValue> a, absl::Span<CoreValue> r) -> absl::Status {
+      Fn f = [s, wait, cancellable](absl::Span<const CoreValue> a,
+                                    absl::Span<CoreValue> r) -> absl::Status {
         const uint32_t si = a[0].i32();
         WB_ASSIGN_OR_RETURN(auto obj, s->handles->GetAsync(si, AsyncKind::kWaitableSet));
         auto* set = static_cast<WaitableSet*>(obj.get());
         Event e;
+        bool cancelled = false;
         if (wait) {
           if (!s->async->MayBlock()) return AsyncStore::CannotBlock();
           set->AddWaiter();
           // The exclusive lock stays held while a callback waits here.
-          absl::Status st = s->async->Block([obj, set] { return set->HasPendingEvent(); },
-                                            [obj, set, si] { return set->Describe(si); });
+          auto ready = [obj, set] { return set->HasPendingEvent(); };
+          auto what = [obj, set, si] { return set->Describe(si); };
+          absl::StatusOr<bool> st = false;
+          if (cancellable) {
+            st = s->async->BlockCancellable(ready, what);
+          } else if (absl::Status b = s->async->Block(ready, what); !b.ok()) {
+            st = b;
+          }
           set->RemoveWaiter();
-          WB_RETURN_IF_ERROR(st);
+          WB_RETURN_IF_ERROR(st.status());
+          cancelled = *st;
+        } else if (cancellable) {
+          GuestTask* t = s->async->current();
+          if (t != nullptr && t->cancel == GuestTask::Cancel::kPending) {
+            t->cancel = GuestTask::Cancel::kDelivered;
+            cancelled = true;
+          }
         }
-        if (auto got = set->Poll()) e = *got;
+        if (cancelled) {
+          e = Event{EventCode::kTaskCancelled, 0, 0};
+        } else if (auto got = set->Poll()) {
+          e = *got;
+        }
         WB_ASSIGN_OR_RETURN(uint32_t code, StoreEvent(*s->store, *s->memory, a[1].i32(), e));
         r[0] = CoreValue::I32(code);
         return absl::OkStatus();
       };
       return s->store->NewHostFunc(Sig({i32, i32}, {i32}), guarded(std::move(f)));
+    }
+    case bin::CanonOpcode::kTaskCancel: {
+      Fn f = [s](absl::Span<const CoreValue>, absl::Span<CoreValue>) -> absl::Status {
+        GuestTask* t = s->async->current();
+        if (t == nullptr || !t->async_lift) {
+          return Trap("task.cancel called from a task not lifted with `async`");
+        }
+        if (t->resolved || t->cancel != GuestTask::Cancel::kDelivered) {
+          return Trap("task.cancel called without a delivered cancellation request");
+        }
+        if (t->borrows && *t->borrows > 0) {
+          return Trap("borrow handles still remain at the end of the call");
+        }
+        if (!t->request->on_cancelled) return Trap("the caller of this task cannot cancel it");
+        t->resolved = true;
+        return t->request->on_cancelled();
+      };
+      return s->store->NewHostFunc(Sig({}, {}), guarded(std::move(f)));
+    }
+    case bin::CanonOpcode::kSubtaskCancel: {
+      const bool async_cancel = c.flag;
+      Fn f = [s, async_cancel](absl::Span<const CoreValue> a,
+                               absl::Span<CoreValue> r) -> absl::Status {
+        if (!async_cancel && !s->async->MayBlock()) return AsyncStore::CannotBlock();
+        WB_ASSIGN_OR_RETURN(auto obj, s->handles->GetAsync(a[0].i32(), AsyncKind::kSubtask));
+        auto sub = std::static_pointer_cast<Subtask>(obj);
+        if (sub->resolve_delivered()) {
+          return Trap("cannot cancel a subtask whose resolution was already delivered");
+        }
+        if (sub->cancellation_requested()) return Trap("subtask cancellation already requested");
+        if (!async_cancel && sub->set() != nullptr) {
+          return Trap("waitable cannot be used synchronously while added to a waitable set");
+        }
+        if (!sub->resolved()) {
+          sub->RequestCancellation();
+          // The callee ran nested; a trap there ends this call too.
+          if (!s->async->trap.ok()) return std::exchange(s->async->trap, absl::OkStatus());
+          if (!sub->resolved()) {
+            if (async_cancel) {
+              r[0] = CoreValue::I32(0xffffffff);  // BLOCKED
+              return absl::OkStatus();
+            }
+            // Until resolved, not just until the next event (cm-async.md
+            // §2.15 item 1).
+            sub->set_sync_waiter(true);
+            absl::Status st = s->async->Block(
+                [sub] { return sub->resolved(); },
+                [sub] { return absl::StrCat("the cancellation of subtask ", sub->index()); });
+            sub->set_sync_waiter(false);
+            WB_RETURN_IF_ERROR(st);
+          }
+        }
+        r[0] = CoreValue::I32(sub->TakeEvent().p2);
+        return absl::OkStatus();
+      };
+      return s->store->NewHostFunc(Sig({i32}, {i32}), guarded(std::move(f)));
+    }
+    case bin::CanonOpcode::kBackpressureInc:
+    case bin::CanonOpcode::kBackpressureDec: {
+      // Allowed during realloc and post-return (no may_leave check).
+      const bool inc = c.opcode == bin::CanonOpcode::kBackpressureInc;
+      Fn f = [s, inc](absl::Span<const CoreValue>, absl::Span<CoreValue>) -> absl::Status {
+        uint32_t& bp = s->instance->backpressure;
+        if (inc) {
+          if (bp + 1 >= (uint32_t{1} << 16)) return Trap("backpressure counter overflow");
+          ++bp;
+        } else {
+          if (bp == 0) return Trap("backpressure counter underflow");
+          --bp;
+        }
+        return absl::OkStatus();
+      };
+      return s->store->NewHostFunc(Sig({}, {}), std::move(f));
     }
     default:
       return std::nullopt;

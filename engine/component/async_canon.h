@@ -1,7 +1,7 @@
 // The async Canonical ABI built-ins that need no streams or futures:
-// task.return, context.get/set, thread.yield, subtask.drop, waitable-set.*
-// and waitable.join. Streams, futures, cancellation and backpressure are
-// the next slices: Instantiate reports them as Unimplemented.
+// task.return, task.cancel, context.get/set, thread.yield, subtask.cancel,
+// subtask.drop, waitable-set.*, waitable.join and backpressure.inc/dec
+// (streams and futures: stream_canon.h).
 #ifndef WASI_BRIDGE_ENGINE_COMPONENT_ASYNC_CANON_H_
 #define WASI_BRIDGE_ENGINE_COMPONENT_ASYNC_CANON_H_
 

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "engine/cabi/types.h"
 #include "engine/cabi/value.h"
+#include "engine/component/end_transit.h"
 #include "engine/task/scheduler.h"
 
 namespace wasi_bridge::engine {
@@ -34,6 +35,9 @@ struct InstanceState {
   // lifts of async-typed functions), and how many wait to take it.
   GuestTask* exclusive = nullptr;
   uint32_t num_waiting_to_enter = 0;
+  // backpressure.inc/dec: while above 0, new async-typed calls wait to
+  // enter (sync-typed ones barge in).
+  uint32_t backpressure = 0;
   std::string label;  // "instance $d", "" at the top
   std::shared_ptr<InstanceState> parent;  // the enclosing component instance
   // The instances entered by running code, innermost last (store-wide).
@@ -53,6 +57,11 @@ struct InstanceState {
 struct CallRequest {
   std::function<absl::StatusOr<std::vector<cabi::Value>>()> on_start;
   std::function<absl::Status(std::optional<cabi::Value>)> on_resolve;
+  // The callee ended by task.cancel (the spec's on_resolve(None)); unset
+  // for callers that never cancel.
+  std::function<absl::Status()> on_cancelled;
+  // Set by the callee: the caller's subtask.cancel (Task.request_cancellation).
+  std::function<void()> cancel;
   bool resolved = false;
 };
 
@@ -72,6 +81,15 @@ struct GuestTask {
   // Borrows lowered into an async task, until dropped (null for
   // sync-typed calls, whose borrows end with the call).
   std::shared_ptr<uint32_t> borrows;
+
+  // Cancellation (Task.State PENDING_CANCEL / CANCEL_DELIVERED).
+  enum class Cancel { kNone, kPending, kDelivered };
+  Cancel cancel = Cancel::kNone;
+  Task* fiber = nullptr;          // the scheduler task it runs on
+  bool needs_exclusive = false;   // callback or sync lift of an async type
+  bool waiting_to_enter = false;  // blocked on backpressure or the lock
+  bool cancellable = false;       // blocked in a cancellable wait
+  bool cancel_wakeup = false;     // resumed by a cancellation request
 };
 
 // Per fiber (Scheduler::local): the innermost guest task running on it and
@@ -90,6 +108,8 @@ struct AsyncStore {
   absl::Status trap;  // set by a task that trapped off the caller's stack
   FiberContext main;  // the scheduler's own stack (host calls, start)
   std::vector<GuestTask*> live;  // async tasks whose fiber has not ended
+  // Stream and future ends passed across a call, between two tables.
+  std::shared_ptr<EndTransit> transit = std::make_shared<EndTransit>();
 
   // After a trap or deadlock reached the host: every task in flight ends
   // (its fiber is never resumed) and poisons its instance.
@@ -115,8 +135,17 @@ struct AsyncStore {
   // While blocked, its instances leave the call stack (a blocked instance
   // can be entered again).
   absl::Status Block(std::function<bool()> ready, std::function<std::string()> what);
+  // A cancellable Block: true if it ended because the task's cancellation
+  // was delivered (a pending one is delivered at once, TASK_CANCELLED at
+  // most once).
+  absl::StatusOr<bool> BlockCancellable(std::function<bool()> ready,
+                                        std::function<std::string()> what);
+  // Task.request_cancellation for `task`: resumes it now if it waits
+  // cancellably (or to enter), else leaves the cancellation pending.
+  void RequestCancellation(GuestTask& task);
   // thread.yield: lets other tasks run; a no-op for a synchronous task.
-  void Yield();
+  // Cancellable: true if the task's cancellation was delivered instead.
+  bool Yield(bool cancellable = false);
 };
 
 }  // namespace wasi_bridge::engine

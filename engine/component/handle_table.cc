@@ -1,6 +1,8 @@
 #include "engine/component/handle_table.h"
 
 #include "absl/strings/str_format.h"
+#include "adapter/support/status_macros.h"
+#include "engine/component/copy_end.h"
 #include "engine/core/executor.h"
 
 namespace wasi_bridge::engine {
@@ -88,6 +90,41 @@ absl::StatusOr<std::shared_ptr<AsyncObject>> ResourceHandleTable::RemoveAsync(ui
   auto o = GetAsync(handle, kind);
   if (o.ok()) Remove(handle);
   return o;
+}
+
+absl::StatusOr<uint32_t> ResourceHandleTable::LiftEnd(const cabi::CabiType& t, uint32_t i,
+                                                      AsyncKind kind) {
+  WB_ASSIGN_OR_RETURN(auto obj, GetAsync(i, kind));
+  WB_RETURN_IF_ERROR(static_cast<const CopyEnd*>(obj.get())->CheckLift(t));
+  Remove(i);
+  static_cast<CopyEnd*>(obj.get())->set_index(0);
+  return transit_->Put(std::move(obj));
+}
+
+absl::StatusOr<uint32_t> ResourceHandleTable::LowerEnd(uint32_t ticket, AsyncKind kind) {
+  std::shared_ptr<AsyncObject> obj = transit_->Take(ticket);
+  if (obj == nullptr || obj->kind() != kind) {
+    return Trap(absl::StrFormat("no %s in transit under %u", KindName(kind), ticket));
+  }
+  auto* end = static_cast<CopyEnd*>(obj.get());
+  WB_ASSIGN_OR_RETURN(uint32_t h, AddAsync(std::move(obj)));
+  end->set_index(h);
+  return h;
+}
+
+absl::StatusOr<uint32_t> ResourceHandleTable::LiftStream(const cabi::CabiType& t, uint32_t i) {
+  return LiftEnd(t, i, AsyncKind::kStreamEnd);
+}
+absl::StatusOr<uint32_t> ResourceHandleTable::LowerStream(const cabi::CabiType&,
+                                                          uint32_t ticket) {
+  return LowerEnd(ticket, AsyncKind::kStreamEnd);
+}
+absl::StatusOr<uint32_t> ResourceHandleTable::LiftFuture(const cabi::CabiType& t, uint32_t i) {
+  return LiftEnd(t, i, AsyncKind::kFutureEnd);
+}
+absl::StatusOr<uint32_t> ResourceHandleTable::LowerFuture(const cabi::CabiType&,
+                                                          uint32_t ticket) {
+  return LowerEnd(ticket, AsyncKind::kFutureEnd);
 }
 
 void ResourceHandleTable::Remove(uint32_t handle) {

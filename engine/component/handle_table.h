@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/cabi/memory.h"
+#include "engine/component/end_transit.h"
 #include "engine/task/waitable.h"
 
 namespace wasi_bridge::engine {
@@ -32,6 +33,15 @@ class ResourceHandleTable : public cabi::HandleTable {
                                     uint32_t rep) override;
   absl::StatusOr<uint32_t> LowerBorrow(cabi::ResourceId resource,
                                        uint32_t rep) override;
+
+  // Stream and future values move their readable end between tables: a
+  // lift takes it out of this table into `transit` (the value carries the
+  // ticket), a lower adds it to the receiver's table.
+  void set_transit(std::shared_ptr<EndTransit> transit) { transit_ = std::move(transit); }
+  absl::StatusOr<uint32_t> LiftStream(const cabi::CabiType& t, uint32_t i) override;
+  absl::StatusOr<uint32_t> LowerStream(const cabi::CabiType& t, uint32_t ticket) override;
+  absl::StatusOr<uint32_t> LiftFuture(const cabi::CabiType& t, uint32_t i) override;
+  absl::StatusOr<uint32_t> LowerFuture(const cabi::CabiType& t, uint32_t ticket) override;
 
   // resource.new / resource.rep / resource.drop. Drop returns the rep of a
   // dropped own handle (the caller runs the destructor), else nullopt.
@@ -78,6 +88,8 @@ class ResourceHandleTable : public cabi::HandleTable {
   absl::StatusOr<Entry*> Get(cabi::ResourceId resource, uint32_t handle);
   uint32_t Add(Entry e);
   void Remove(uint32_t handle);
+  absl::StatusOr<uint32_t> LiftEnd(const cabi::CabiType& t, uint32_t i, AsyncKind kind);
+  absl::StatusOr<uint32_t> LowerEnd(uint32_t ticket, AsyncKind kind);
 
   std::function<bool(cabi::ResourceId)> owns_;
   std::vector<Entry> entries_{Entry{}};  // slot 0 reserved
@@ -85,6 +97,7 @@ class ResourceHandleTable : public cabi::HandleTable {
   std::vector<uint32_t> call_borrows_;
   std::vector<uint32_t> call_lends_;
   std::shared_ptr<uint32_t> scope_;
+  std::shared_ptr<EndTransit> transit_ = std::make_shared<EndTransit>();
 };
 
 }  // namespace wasi_bridge::engine

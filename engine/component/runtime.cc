@@ -253,10 +253,17 @@ class LiftedFunction : public ComponentFunction {
     task->encoding = site_.options.encoding;
     task->request = req;
     AsyncStore* async = site_.async;
+    // Callback and sync lifts serialise on the instance's exclusive lock.
+    task->needs_exclusive = !site_.options.async || site_.options.callback;
     Task* fiber = async->scheduler.Create(
         absl::StrCat(func_name_, site_.instance->label.empty() ? "" : " (",
                      site_.instance->label, site_.instance->label.empty() ? "" : ")"),
         [this, task, async] { RunOnFiber(*task, *async); });
+    task->fiber = fiber;
+    std::weak_ptr<GuestTask> weak = task;
+    req->cancel = [weak, async] {
+      if (auto t = weak.lock()) async->RequestCancellation(*t);
+    };
     try {
       async->scheduler.Resume(fiber);
     } catch (const std::bad_alloc&) {
@@ -366,20 +373,31 @@ class LiftedFunction : public ComponentFunction {
     // Callback and sync lifts of async-typed functions serialise on the
     // instance's exclusive lock (Task.enter_implicit_thread); until the
     // task has it, its caller sees STARTING.
-    const bool needs_exclusive = !site_.options.async || site_.options.callback;
-    if (needs_exclusive) {
-      if (inst.exclusive != nullptr || inst.num_waiting_to_enter > 0) {
-        ++inst.num_waiting_to_enter;
-        InstanceState* ip = &inst;
-        absl::Status st = async.Block(
-            [ip] { return ip->exclusive == nullptr; },
-            [ip] { return absl::StrCat("the exclusive lock of ",
-                                       ip->label.empty() ? "the top instance" : ip->label); });
-        --inst.num_waiting_to_enter;
-        WB_RETURN_IF_ERROR(st);
+    // Backpressure (backpressure.inc) holds every new task back, the lock
+    // only those that need it (Task.enter, L481-499).
+    const bool needs_exclusive = task.needs_exclusive;
+    InstanceState* ip = &inst;
+    auto has_backpressure = [ip, needs_exclusive] {
+      return ip->backpressure > 0 || (needs_exclusive && ip->exclusive != nullptr);
+    };
+    if (has_backpressure() || inst.num_waiting_to_enter > 0) {
+      ++inst.num_waiting_to_enter;
+      task.waiting_to_enter = true;
+      absl::StatusOr<bool> cancelled = async.BlockCancellable(
+          [has_backpressure] { return !has_backpressure(); },
+          [ip] { return absl::StrCat("backpressure or the exclusive lock of ",
+                                     ip->label.empty() ? "the top instance" : ip->label); });
+      task.waiting_to_enter = false;
+      --inst.num_waiting_to_enter;
+      WB_RETURN_IF_ERROR(cancelled.status());
+      if (*cancelled) {
+        // Cancelled before it started: CANCELLED_BEFORE_STARTED.
+        task.resolved = true;
+        if (!req.on_cancelled) return Trap("the caller of this task cannot cancel it");
+        return req.on_cancelled();
       }
-      inst.exclusive = &task;
     }
+    if (needs_exclusive) inst.exclusive = &task;
     WB_ASSIGN_OR_RETURN(std::vector<cabi::Value> args, req.on_start());
     if (!site_.options.async) {
       WB_ASSIGN_OR_RETURN(std::optional<cabi::Value> r, CallInner(std::move(args), &req));
@@ -402,23 +420,31 @@ class LiftedFunction : public ComponentFunction {
       if (code > 2) return Trap("unsupported callback code");
       if (code == 0) break;  // EXIT
       if (inst.exclusive == &task) inst.exclusive = nullptr;
-      InstanceState* ip = &inst;
+      // Both waits are cancellable: a cancellation arrives as
+      // TASK_CANCELLED (once).
+      const Event cancelled_event{EventCode::kTaskCancelled, 0, 0};
       Event event;
       if (code == 1) {  // YIELD
-        async.Yield();
-        WB_RETURN_IF_ERROR(async.Block([ip] { return ip->exclusive == nullptr; },
-                                       [] { return std::string("a yield to finish"); }));
+        if (async.Yield(/*cancellable=*/true)) {
+          event = cancelled_event;
+        } else {
+          WB_ASSIGN_OR_RETURN(
+              bool cancelled,
+              async.BlockCancellable([ip] { return ip->exclusive == nullptr; },
+                                     [] { return std::string("a yield to finish"); }));
+          if (cancelled) event = cancelled_event;
+        }
       } else {  // WAIT on the set packed >> 4
         const uint32_t si = packed >> 4;
         WB_ASSIGN_OR_RETURN(auto obj, site_.handles->GetAsync(si, AsyncKind::kWaitableSet));
         auto* set = static_cast<WaitableSet*>(obj.get());
         set->AddWaiter();
-        absl::Status st = async.Block(
+        absl::StatusOr<bool> cancelled = async.BlockCancellable(
             [obj, set, ip] { return set->HasPendingEvent() && ip->exclusive == nullptr; },
             [obj, set, si] { return set->Describe(si); });
         set->RemoveWaiter();
-        WB_RETURN_IF_ERROR(st);
-        event = *set->Poll();
+        WB_RETURN_IF_ERROR(cancelled.status());
+        event = *cancelled ? cancelled_event : *set->Poll();
       }
       inst.exclusive = &task;
       WB_ASSIGN_OR_RETURN(
@@ -787,17 +813,6 @@ absl::StatusOr<Options> RuntimeImpl::ResolveOptions(
   return o;
 }
 
-// Passing stream and future ends across a call (their transfer) is the
-// next slice of the async ABI.
-absl::Status CheckNoTransfer(const char* what, const FuncSignature& sig) {
-  bool found = ContainsStreamOrFuture(sig.result);
-  for (const auto& [n, t] : sig.params) found |= ContainsStreamOrFuture(t);
-  if (!found) return absl::OkStatus();
-  return absl::UnimplementedError(absl::StrCat(
-      what, " of a function passing streams or futures: transferring them is not "
-            "implemented yet"));
-}
-
 absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
   const bin::CanonInfo* info = bin::FindCanonInfo(static_cast<uint8_t>(c.opcode));
   auto site = [&](const Options& o) {
@@ -826,7 +841,6 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
       }
       const RtType& t = s.types.at(c.type_index);
       if (!t.func) return absl::InvalidArgumentError("lift of a non-function type");
-      WB_RETURN_IF_ERROR(CheckNoTransfer("canon lift", *t.func));
       s.funcs.push_back(std::make_shared<LiftedFunction>(
           *t.func, s.core_funcs.at(c.func_index), site(o),
           s.names.Describe(NameSort::kFunc, static_cast<uint32_t>(s.funcs.size())),
@@ -835,7 +849,6 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
     }
     case bin::CanonOpcode::kLower: {
       WB_ASSIGN_OR_RETURN(Options o, ResolveOptions(s, c.options));
-      WB_RETURN_IF_ERROR(CheckNoTransfer("canon lower", s.funcs.at(c.func_index)->signature()));
       if (o.async) return LowerAsync(s, c, o);
       std::shared_ptr<ComponentFunction> callee = s.funcs.at(c.func_index);
       const FuncSignature& sig = callee->signature();
@@ -934,11 +947,6 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
         WB_ASSIGN_OR_RETURN(Options o, ResolveOptions(s, c.options));
         if (c.result) {
           WB_ASSIGN_OR_RETURN(b.result, Val(s, *c.result));
-          if (ContainsStreamOrFuture(b.result)) {
-            return absl::UnimplementedError(
-                "canon task.return of a stream or future: transferring them is not "
-                "implemented yet");
-          }
         }
         b.memory = o.memory;
         b.encoding = o.encoding;
@@ -964,8 +972,8 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
         return absl::OkStatus();
       }
       return absl::UnimplementedError(absl::StrFormat(
-          "canon %s%s: the engine does not implement this built-in yet (the async "
-          "ABI's streams, futures, cancellation and backpressure come next)",
+          "canon %s%s: the engine does not implement this built-in yet (sync stream "
+          "and future copies, error contexts and threads come next)",
           info->name, c.flag ? " cancellable" : ""));
     }
   }
@@ -1039,6 +1047,16 @@ absl::Status RuntimeImpl::LowerAsync(Scope& s, const bin::Canon& c, const Option
           raw->resolved = true;
           return absl::OkStatus();
         };
+        // The callee's task.cancel (its on_resolve(None)).
+        req->on_cancelled = [subp, raw]() -> absl::Status {
+          subp->OnCancelled();
+          raw->resolved = true;
+          return absl::OkStatus();
+        };
+        std::weak_ptr<CallRequest> weak_req = req;
+        sub->set_cancel([weak_req] {
+          if (auto r = weak_req.lock(); r && r->cancel) r->cancel();
+        });
         absl::Status status;
         if (auto* lifted = dynamic_cast<LiftedFunction*>(callee.get());
             lifted != nullptr && callee->signature().is_async) {
@@ -1360,6 +1378,7 @@ absl::StatusOr<std::shared_ptr<ComponentInstance>> RuntimeImpl::InstantiateIn(
         auto it = resources->find(r);
         return it != resources->end() && it->second->owner == id;
       });
+  s.handles->set_transit(async_->transit);
   auto exports = std::make_shared<MapInstance>();
   for (const bin::Section& section : c.sections) {
     WB_RETURN_IF_ERROR(Section(s, section, imports, *exports));

@@ -1,10 +1,8 @@
-// Streams and futures between guest buffers of the same store
-// (definitions.py SharedStreamImpl, SharedFutureImpl, CopyEnd and
-// stream_copy/future_copy, L1001-1189 and L2508-2681): new, async
-// read/write and the drops. A first cut, enough for components that use
-// streams and futures inside one instance; passing ends across a call
-// (transfer), cancellation and sync (🚝) copies are the next slice and are
-// rejected at instantiation as Unimplemented.
+// The stream and future built-ins (definitions.py stream_copy,
+// future_copy, cancel_copy and drop, L2508-2681): new, async read/write,
+// cancel-read/write (sync and async) and the drops; sync copies (🚝) are
+// not implemented. The shared state and ends
+// are in copy_end.h; passing ends across calls is the handle table's job.
 #ifndef WASI_BRIDGE_ENGINE_COMPONENT_STREAM_CANON_H_
 #define WASI_BRIDGE_ENGINE_COMPONENT_STREAM_CANON_H_
 
@@ -20,10 +18,6 @@ namespace wasi_bridge::engine {
 // supported yet. `site.context` reads and writes the op's memory.
 std::optional<CoreExtern> MakeCopyBuiltin(const binary::Canon& c, AsyncBuiltinSite site,
                                           cabi::TypeRef payload, bool async_option);
-
-// True if values of `t` contain a stream or future (their transfer across
-// calls is not implemented yet).
-bool ContainsStreamOrFuture(const cabi::TypeRef& t);
 
 }  // namespace wasi_bridge::engine
 

@@ -60,6 +60,12 @@ Task* Scheduler::Create(std::string name, std::function<void()> body) {
 
 bool Scheduler::Resume(Task* task) { return RunOne(task); }
 
+bool Scheduler::ResumeNow(Task* task) {
+  waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), task), waiting_.end());
+  ready_.erase(std::remove(ready_.begin(), ready_.end(), task), ready_.end());
+  return RunOne(task);
+}
+
 void* Scheduler::local() const { return current_ ? current_->local : main_local_; }
 
 void Scheduler::set_local(void* p) {

@@ -61,6 +61,11 @@ class Scheduler {
   // Inside a task: lets every other ready task run first.
   void Yield();
 
+  // Runs `task` now, nested like Resume, though it is waiting (WaitUntil)
+  // or queued after a Yield: it goes on once its wait predicate holds
+  // (cancellation makes it hold). True if it ended.
+  bool ResumeNow(Task* task);
+
   // Runs tasks until `done()` holds (OK), or until nothing can run: then a
   // FailedPrecondition deadlock report naming each blocked task and what
   // it waits for. Tasks still unfinished when `done()` holds stay for the

@@ -73,6 +73,17 @@ void Subtask::OnResolve() {
   if (index() != 0) SetPendingEvent();
 }
 
+void Subtask::RequestCancellation() {
+  cancellation_requested_ = true;
+  if (cancel_) std::exchange(cancel_, nullptr)();
+}
+
+void Subtask::OnCancelled() {
+  state_ = state_ == State::kStarting ? State::kCancelledBeforeStarted
+                                      : State::kCancelledBeforeReturned;
+  if (index() != 0) SetPendingEvent();
+}
+
 void Subtask::DeliverResolve() {
   if (resolve_delivered_) return;
   resolve_delivered_ = true;

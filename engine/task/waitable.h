@@ -60,6 +60,11 @@ class Waitable : public AsyncObject {
   void Join(WaitableSet* set);
   WaitableSet* set() const { return set_; }
 
+  // A sync built-in blocks on this waitable's event: it may not join a set
+  // meanwhile (the spec's has_sync_waiter).
+  bool sync_waiter() const { return sync_waiter_; }
+  void set_sync_waiter(bool v) { sync_waiter_ = v; }
+
   // The handle index the owner knows it by (0 until it has one).
   uint32_t index() const { return index_; }
   void set_index(uint32_t index) { index_ = index; }
@@ -70,6 +75,7 @@ class Waitable : public AsyncObject {
 
  private:
   bool pending_ = false;
+  bool sync_waiter_ = false;
   WaitableSet* set_ = nullptr;
   uint32_t index_ = 0;
 };
@@ -125,6 +131,14 @@ class Subtask : public Waitable {
   // Runs once the resolution is delivered.
   void set_on_deliver(std::function<void()> f) { on_deliver_ = std::move(f); }
 
+  // subtask.cancel: asks the callee to cancel (once; `cancel` is the
+  // callee's Task.request_cancellation), and the callee's task.cancel
+  // ends it CANCELLED_BEFORE_STARTED or _RETURNED.
+  void set_cancel(std::function<void()> cancel) { cancel_ = std::move(cancel); }
+  bool cancellation_requested() const { return cancellation_requested_; }
+  void RequestCancellation();
+  void OnCancelled();
+
   // subtask.drop.
   absl::Status CheckDrop() const;
 
@@ -136,7 +150,9 @@ class Subtask : public Waitable {
  private:
   State state_ = State::kStarting;
   bool resolve_delivered_ = false;
+  bool cancellation_requested_ = false;
   std::function<void()> on_deliver_;
+  std::function<void()> cancel_;
 };
 
 }  // namespace wasi_bridge::engine

@@ -56,37 +56,37 @@ PASS_FLOORS = {
     "async/async-calls-sync.wast": 3,
     "async/big-interleaving-test.wast": 0,
     "async/builtin-trap-poisons-instance.wast": 8,
-    "async/cancel-stream.wast": 0,
-    "async/cancel-subtask.wast": 0,
+    "async/cancel-stream.wast": 2,
+    "async/cancel-subtask.wast": 2,
     "async/cancellable.wast": 0,
-    "async/closed-stream.wast": 1,
+    "async/closed-stream.wast": 3,
     "async/cross-abi-calls.wast": 49,
-    "async/cross-task-future.wast": 0,
+    "async/cross-task-future.wast": 2,
     "async/deadlock.wast": 2,
     "async/dont-block-start.wast": 2,
     "async/drop-cross-task-borrow.wast": 7,
-    "async/drop-stream.wast": 1,
+    "async/drop-stream.wast": 5,
     "async/drop-subtask.wast": 3,
     "async/drop-waitable-set.wast": 2,
     "async/during-sync-call-may-block-if-other-ready-threads.wast": 0,
     "async/during-sync-call-no-exclusive-resume.wast": 0,
     "async/during-sync-call-no-sibling-resume.wast": 0,
     "async/empty-wait.wast": 2,
-    "async/futures-must-write.wast": 0,
-    "async/partial-stream-copies.wast": 0,
-    "async/passing-resources.wast": 0,
+    "async/futures-must-write.wast": 3,
+    "async/partial-stream-copies.wast": 2,
+    "async/passing-resources.wast": 3,
     "async/same-component-stream-future.wast": 9,
     "async/sync-barges-in.wast": 0,
     "async/sync-streams.wast": 0,
     "async/trap-if-block-and-sync.wast": 0,
-    "async/trap-if-done.wast": 1,
+    "async/trap-if-done.wast": 27,
     "async/trap-if-sync-and-waitable-set.wast": 0,
-    "async/trap-if-transfer-in-waitable-set.wast": 1,
+    "async/trap-if-transfer-in-waitable-set.wast": 5,
     "async/trap-on-reenter.wast": 6,
     "async/validate-no-async-abi-for-sync-type.wast": 3,
     "async/validate-no-stream-char.wast": 1,
     "async/wait-during-callback.wast": 2,
-    "async/zero-length.wast": 0,
+    "async/zero-length.wast": 2,
 }
 
 # Scripts that must run without a single failed command (skips allowed).
@@ -300,6 +300,139 @@ def test_deadlock_report_names_waiting_tasks(wast_bin, wasm_tools, tmp_path):
     s = parse_summary(r)
     # A deadlock ends the tasks in flight and poisons their instances.
     assert (s["passed"], s["failed"]) == (3, 0), repr(r)
+
+
+# backpressure.inc/dec and cancel-before-start (no spec script covers them
+# yet): a second call of f waits to enter while f's backpressure is up,
+# subtask.cancel ends the waiting call CANCELLED_BEFORE_STARTED at once, and
+# a sync-typed export (which barges in) lowers the counter again.
+BACKPRESSURE_WAST = """\
+(component
+  (component $C
+    (core module $CM
+      (import "" "task.return" (func $task.return))
+      (import "" "backpressure.inc" (func $bp.inc))
+      (import "" "backpressure.dec" (func $bp.dec))
+      ;; f raises backpressure and returns: later calls of f wait to enter.
+      (func (export "f") (result i32)
+        (call $bp.inc)
+        (call $task.return)
+        (i32.const 0 (; EXIT ;)))
+      (func (export "cb") (param i32 i32 i32) (result i32) unreachable)
+      (func (export "unblock") (call $bp.dec))
+    )
+    (canon task.return (core func $task.return))
+    (canon backpressure.inc (core func $bp.inc))
+    (canon backpressure.dec (core func $bp.dec))
+    (core instance $cm (instantiate $CM (with "" (instance
+      (export "task.return" (func $task.return))
+      (export "backpressure.inc" (func $bp.inc))
+      (export "backpressure.dec" (func $bp.dec))))))
+    (func (export "f") async (canon lift (core func $cm "f") async (callback (core func $cm "cb"))))
+    ;; sync-typed: ignores backpressure
+    (func (export "unblock") (canon lift (core func $cm "unblock")))
+  )
+  (component $D
+    (import "f" (func $f async))
+    (import "unblock" (func $unblock))
+    (core module $Memory (memory (export "mem") 1))
+    (core instance $memory (instantiate $Memory))
+    (core module $DM
+      (import "" "mem" (memory 1))
+      (import "" "f" (func $f (result i32)))
+      (import "" "unblock" (func $unblock))
+      (import "" "subtask.cancel" (func $subtask.cancel (param i32) (result i32)))
+      (import "" "subtask.drop" (func $subtask.drop (param i32)))
+      (import "" "waitable-set.new" (func $waitable-set.new (result i32)))
+      (import "" "waitable-set.wait" (func $waitable-set.wait (param i32 i32) (result i32)))
+      (import "" "waitable.join" (func $waitable.join (param i32 i32)))
+      (func (export "run") (result i32)
+        (local $ret i32) (local $sub i32) (local $ws i32)
+        ;; no backpressure yet: f runs to completion
+        (if (i32.ne (call $f) (i32.const 2 (; RETURNED ;))) (then unreachable))
+        ;; backpressure: f waits to enter (STARTING), and cancelling it
+        ;; ends it CANCELLED_BEFORE_STARTED at once
+        (local.set $ret (call $f))
+        (if (i32.ne (i32.and (local.get $ret) (i32.const 0xf)) (i32.const 0 (; STARTING ;)))
+          (then unreachable))
+        (local.set $sub (i32.shr_u (local.get $ret) (i32.const 4)))
+        (if (i32.ne (call $subtask.cancel (local.get $sub)) (i32.const 3))
+          (then unreachable))
+        (call $subtask.drop (local.get $sub))
+        ;; waits again until backpressure.dec (from a sync-typed export)
+        (local.set $ret (call $f))
+        (if (i32.ne (i32.and (local.get $ret) (i32.const 0xf)) (i32.const 0 (; STARTING ;)))
+          (then unreachable))
+        (local.set $sub (i32.shr_u (local.get $ret) (i32.const 4)))
+        (call $unblock)
+        (local.set $ws (call $waitable-set.new))
+        (call $waitable.join (local.get $sub) (local.get $ws))
+        (if (i32.ne (call $waitable-set.wait (local.get $ws) (i32.const 0)) (i32.const 1 (; SUBTASK ;)))
+          (then unreachable))
+        (if (i32.ne (i32.load (i32.const 4)) (i32.const 2 (; RETURNED ;)))
+          (then unreachable))
+        (call $subtask.drop (local.get $sub))
+        (i32.const 42))
+    )
+    (canon lower (func $f) async (core func $f'))
+    (canon lower (func $unblock) (core func $unblock'))
+    (canon subtask.cancel async (core func $subtask.cancel))
+    (canon subtask.drop (core func $subtask.drop))
+    (canon waitable-set.new (core func $waitable-set.new))
+    (canon waitable-set.wait (memory (core memory $memory "mem")) (core func $waitable-set.wait))
+    (canon waitable.join (core func $waitable.join))
+    (core instance $dm (instantiate $DM (with "" (instance
+      (export "mem" (memory $memory "mem"))
+      (export "f" (func $f'))
+      (export "unblock" (func $unblock'))
+      (export "subtask.cancel" (func $subtask.cancel))
+      (export "subtask.drop" (func $subtask.drop))
+      (export "waitable-set.new" (func $waitable-set.new))
+      (export "waitable-set.wait" (func $waitable-set.wait))
+      (export "waitable.join" (func $waitable.join))))))
+    (func (export "run") async (result u32) (canon lift (core func $dm "run")))
+  )
+  (instance $c (instantiate $C))
+  (instance $d (instantiate $D (with "f" (func $c "f")) (with "unblock" (func $c "unblock"))))
+  (func (export "run") (alias export $d "run"))
+  (func (export "unblock") (alias export $c "unblock"))
+)
+(assert_return (invoke "run") (u32.const 42))
+;; the last f raised it again: one dec is fine, the next goes below 0
+(assert_return (invoke "unblock"))
+(assert_trap (invoke "unblock") "backpressure counter underflow")
+"""
+
+
+def test_backpressure_and_cancel_before_start(wast_bin, wasm_tools, tmp_path):
+    script = tmp_path / "backpressure.wast"
+    script.write_text(BACKPRESSURE_WAST)
+    r = run(wast_bin, "wast", script, env=wast_env(wasm_tools))
+    assert_no_crash(r)
+    s = parse_summary(r)
+    assert (s["passed"], s["failed"], s["skipped"]) == (4, 0, 0), repr(r)
+
+
+def test_cancellable_script_normalised(wast_bin, wasm_tools, tmp_path):
+    """async/cancellable.wast uses the `cancellable` immediate, which
+    component-model#716 removed from the text format (the binary keeps it,
+    always 0), so current wasm-tools refuses the script. This test runs a
+    copy with the immediate dropped: it must assemble and run, but its waits
+    are then not cancellable, so `run` ends in `unreachable` (the script's
+    own check that TASK_CANCELLED came). Cancellation delivery itself is
+    covered by async/cancel-subtask.wast (callback event loop) and
+    test_backpressure_and_cancel_before_start."""
+    text = (SPEC_TESTS / "async/cancellable.wast").read_text()
+    normalised = re.sub(r" cancellable \(", " (", text)
+    assert normalised != text
+    script = tmp_path / "cancellable.wast"
+    script.write_text(normalised)
+    r = run(wast_bin, "wast", script, env=wast_env(wasm_tools))
+    assert_no_crash(r)
+    assert "json-from-wast failed" not in r.stdout, repr(r)
+    s = parse_summary(r)
+    assert (s["passed"], s["failed"], s["skipped"]) == (1, 1, 0), repr(r)
+    assert 'assert_return "run": trapped' in r.stdout, repr(r)
 
 
 def test_usage_errors(wast_bin, tmp_path):
