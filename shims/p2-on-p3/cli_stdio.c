@@ -56,12 +56,16 @@ OUT_IMPORTS("wasi:cli/stderr@0.3.0", p3_stderr)
 static struct wb_reader *stdin_rd;
 static struct wb_writer *stdout_wr, *stderr_wr;
 
+// stdout is write-behind; stderr is not (like C's stderr): a message written
+// just before a trap must not stay in the shim's buffer. Both are drained
+// before the shim blocks and before the other one is written (stream.h).
 static struct wb_writer *open_out(const struct wb_stream_ops *ops, uint64_t (*stream_new)(void),
-                                  uint32_t (*write_via_stream)(uint32_t)) {
+                                  uint32_t (*write_via_stream)(uint32_t), uint32_t flags) {
   uint64_t ends = stream_new();  // readable | writable << 32
   uint32_t fut = write_via_stream((uint32_t)ends);
   // The global keeps this ref.
-  return wb_writer_new(ops, (uint32_t)(ends >> 32), fut, WB_WRITER_SHARED | WB_WRITER_BEHIND);
+  return wb_writer_new(ops, (uint32_t)(ends >> 32), fut,
+                       WB_WRITER_SHARED | WB_WRITER_STDIO | flags);
 }
 
 // get-stdin: func() -> input-stream
@@ -79,7 +83,10 @@ uint32_t get_stdin(void) {
 // get-stdout: func() -> output-stream
 WB_EXPORT("wasi:cli/stdout#get-stdout")
 uint32_t get_stdout(void) {
-  if (!stdout_wr) stdout_wr = open_out(&p3_stdout_ops, p3_stdout_stream_new, p3_stdout_write_via_stream);
+  if (!stdout_wr) {
+    stdout_wr = open_out(&p3_stdout_ops, p3_stdout_stream_new, p3_stdout_write_via_stream,
+                         WB_WRITER_BEHIND);
+  }
   stdout_wr->refs++;
   return wb_handle_new(WB_KIND_OUTPUT_STREAM, stdout_wr);
 }
@@ -87,7 +94,9 @@ uint32_t get_stdout(void) {
 // get-stderr: func() -> output-stream
 WB_EXPORT("wasi:cli/stderr#get-stderr")
 uint32_t get_stderr(void) {
-  if (!stderr_wr) stderr_wr = open_out(&p3_stderr_ops, p3_stderr_stream_new, p3_stderr_write_via_stream);
+  if (!stderr_wr) {
+    stderr_wr = open_out(&p3_stderr_ops, p3_stderr_stream_new, p3_stderr_write_via_stream, 0);
+  }
   stderr_wr->refs++;
   return wb_handle_new(WB_KIND_OUTPUT_STREAM, stderr_wr);
 }

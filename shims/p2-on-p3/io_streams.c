@@ -128,11 +128,11 @@ static bool out_ok(struct wb_writer *wr, uint8_t *area, uint32_t payload) {
 }
 
 // Before bytes go into a writer: harvest finished writes, and for stdout or
-// stderr first drain the other one's write-behind buffer, so the host gets
-// the two streams' bytes in the order the program wrote them.
+// stderr first drain the other one's buffer, so the host gets the two
+// streams' bytes in the order the program wrote them.
 static void before_write(struct wb_writer *wr) {
   wb_poll_ready();
-  if (wr->behind) (void)wb_writer_drain_behind(wr);
+  if (wr->stdio) (void)wb_writer_drain_stdio(wr);
 }
 
 // Blocks until `need` bytes of buffer space are free (or the stream ended).
@@ -217,8 +217,8 @@ void output_stream_write_zeroes(uint32_t self, uint64_t len, uint32_t retptr) {
 }
 
 // Appends then flushes, blocking. Any length is accepted (0.2 promises
-// 4096; taking more is harmless). stdout/stderr (write-behind) return once
-// the bytes are buffered.
+// 4096; taking more is harmless). stdout (write-behind) returns once the
+// bytes are buffered.
 static void write_and_flush(uint32_t self, uint32_t src, bool zeroes, uint64_t len,
                             uint32_t retptr) {
   struct wb_writer *wr = out(self);

@@ -96,9 +96,13 @@ struct wb_writer {
   bool broken;       // reader dropped its end: the result future decides
   bool err_reported;
   bool shared;       // stdout/stderr: stays open when a handle is dropped
-  // stdout/stderr: write-behind. A write or flush returns once the bytes are
-  // in buf; they go out by async stream.write in the background and are
-  // drained before the shim blocks on anything else (wb_writer_drain_behind).
+  // stdout/stderr: buffered bytes are drained before the shim blocks on
+  // anything else, and before bytes go to the other one of the two
+  // (wb_writer_drain_stdio), so the host sees them in program order.
+  bool stdio;
+  // stdout: write-behind. A flush (blocking or not) does not wait: bytes in
+  // buf count as flushed; they go out by async stream.write in the
+  // background. A write waits only while buf is full.
   bool behind;
   // File writers (ops->reopen): a 0.3 host may still be writing bytes it took
   // from the stream, so a flush ends the stream and waits for its result
@@ -114,7 +118,8 @@ struct wb_writer {
 
 enum {
   WB_WRITER_SHARED = 1,  // wb_writer.shared
-  WB_WRITER_BEHIND = 2,  // wb_writer.behind (bigger buffer: WB_BEHIND_BUF)
+  WB_WRITER_STDIO = 2,   // wb_writer.stdio
+  WB_WRITER_BEHIND = 4,  // wb_writer.behind (bigger buffer: WB_BEHIND_BUF)
 };
 struct wb_writer *wb_writer_new(const struct wb_stream_ops *ops, uint32_t w, uint32_t fut,
                                 uint32_t flags);
@@ -127,11 +132,11 @@ void wb_writer_drain(struct wb_writer *wr);  // block until the buffer is writte
 // Blocking flush; returns the final status (OK, FAILED, CLOSED). A
 // write-behind writer does not wait: its buffer counts as flushed.
 uint32_t wb_writer_flush_blocking(struct wb_writer *wr, uint32_t *err);
-// Block until every write-behind writer except `except` (may be NULL) has no
+// Block until every stdio writer except `except` (may be NULL) has no
 // buffered bytes left (or ended). True if that had to wait. Called by
 // wb_wait_one before any blocking wait, and before a write to stdout or
 // stderr (so the two keep the order the program wrote them in).
-bool wb_writer_drain_behind(struct wb_writer *except);
+bool wb_writer_drain_stdio(struct wb_writer *except);
 bool wb_writer_ready(struct wb_writer *wr);
 void wb_writer_prepare(struct wb_writer *wr);
 void wb_writer_close(struct wb_writer *wr);    // flush, drop the end, await the future
@@ -139,6 +144,6 @@ void wb_writer_unref(struct wb_writer *wr);
 void wb_writer_close_all(void);
 
 #define WB_STREAM_BUF (65536u - 16u)  // one 64 KiB heap block with its header
-#define WB_BEHIND_BUF ((1u << 20) - 16u)  // stdout/stderr: one 1 MiB block
+#define WB_BEHIND_BUF ((1u << 20) - 16u)  // write-behind (stdout): one 1 MiB block
 
 #endif

@@ -72,7 +72,7 @@ void wb_wait_event(void) {
 void wb_wait_one(void) {
   // Output the program wrote must reach the host before the shim blocks on
   // anything else (a timer, stdin, a file operation, exit).
-  if (wb_writer_drain_behind(0)) return;
+  if (wb_writer_drain_stdio(0)) return;
   wb_wait_event();
 }
 

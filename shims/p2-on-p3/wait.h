@@ -20,7 +20,7 @@ void wb_pending_add(uint32_t waitable, wb_event_fn fn, void *ctx);
 void wb_pending_remove(uint32_t waitable);
 
 // Block until one event arrives and dispatch it. Before blocking, the
-// write-behind buffers of stdout/stderr are drained (stream.h); if that had
+// buffers of stdout/stderr are drained (wb_writer_drain_stdio); if that had
 // to wait, wb_wait_one returns without waiting again, so callers must
 // re-check their condition in a loop (they all do).
 void wb_wait_one(void);

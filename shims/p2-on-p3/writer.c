@@ -4,9 +4,10 @@
 // soon as possible (eagerly, so readiness never depends on a flush). At most
 // one write is in flight, always from buf+head; new bytes go after tail.
 //
-// stdout/stderr are write-behind (wb_writer.behind): a flush does not wait,
-// the buffer is drained before the shim blocks on anything else
-// (wb_wait_one) and before the other one of the two is written.
+// stdout and stderr (wb_writer.stdio) are drained before the shim blocks on
+// anything else (wb_wait_one) and before the other one of the two is
+// written. stdout is also write-behind (wb_writer.behind): a flush does not
+// wait for the host.
 #include "alloc.h"
 #include "canon.h"
 #include "stream.h"
@@ -21,6 +22,7 @@ struct wb_writer *wb_writer_new(const struct wb_stream_ops *ops, uint32_t w, uin
   wr->refs = 1;
   wr->w = w;
   wr->shared = (flags & WB_WRITER_SHARED) != 0;
+  wr->stdio = (flags & WB_WRITER_STDIO) != 0;
   wr->behind = (flags & WB_WRITER_BEHIND) != 0;
   wr->cap = wr->behind ? WB_BEHIND_BUF : WB_STREAM_BUF;
   wr->buf = wb_alloc(wr->cap);
@@ -174,10 +176,10 @@ void wb_writer_prepare(struct wb_writer *wr) {
   if (wr->broken || wr->parked) wb_future_start(&wr->res);
 }
 
-bool wb_writer_drain_behind(struct wb_writer *except) {
+bool wb_writer_drain_stdio(struct wb_writer *except) {
   bool waited = false;
   for (struct wb_writer *wr = live; wr; wr = wr->next) {
-    if (!wr->behind || wr == except) continue;
+    if (!wr->stdio || wr == except) continue;
     for (;;) {
       wb_writer_kick(wr);
       if (!wb_writer_open(wr) || wr->head == wr->tail) break;

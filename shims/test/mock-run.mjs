@@ -6,7 +6,7 @@ import fs from 'node:fs';
 const bytes = fs.readFileSync(process.argv[2]);
 const mod = new WebAssembly.Module(bytes);
 const shimMem = new WebAssembly.Memory({ initial: 2 });
-const callerMem = new WebAssembly.Memory({ initial: 16 });
+const callerMem = new WebAssembly.Memory({ initial: 64 });
 const U8 = (m) => new Uint8Array(m.buffer);
 const DV = (m) => new DataView(m.buffer);
 let callerTop = 1024;
@@ -26,14 +26,26 @@ function deliverable(setId) {
   return 0;
 }
 // host "progress": stdout reader consumes pending writes in chunks; timers fire
+// (after the writes, or before them with timersFirst)
 const outData = { 1: [], 2: [] };
+const outSeq = [];  // fd of every chunk the host took, in order
+let outChunk = 7;   // bytes the host takes per step from a pending write
+let timersFirst = false;
+let pollSteps = true;  // waitable-set.poll lets the host progress (false: like jco)
+const outLen = (fd) => outData[fd].reduce((a, b) => a + b.length, 0);
+function fireTimer() {
+  timers.sort((a, b) => (a.when < b.when ? -1 : 1));
+  const t = timers.shift(); if (t.when > now) now = t.when;
+  objs.get(t.h).event = [1, 2];
+}
 function hostStep() {
   let progressed = false;
+  if (timersFirst && timers.length) { fireTimer(); return true; }
   for (const [h, o] of objs) {
     if (o.kind === 'w' && o.pendingWrite && !o.event) {
       const pw = o.pendingWrite;
-      const n = Math.min(pw.len, o.chunk);
-      outData[o.fd].push(Buffer.from(U8(shimMem).slice(pw.ptr, pw.ptr + n)));
+      const n = Math.min(pw.len, outChunk);
+      outData[o.fd].push(Buffer.from(U8(shimMem).slice(pw.ptr, pw.ptr + n))); outSeq.push(o.fd);
       o.pendingWrite = null; o.event = [3, (n << 4) | 0]; progressed = true;
     }
     if (o.kind === 'r' && o.pendingRead && !o.event) {
@@ -46,18 +58,14 @@ function hostStep() {
       U8(shimMem).fill(0, o.pendingRead, o.pendingRead + 20); o.pendingRead = null; o.event = [4, 0]; progressed = true;
     }
   }
-  if (!progressed && timers.length) {
-    timers.sort((a, b) => (a.when < b.when ? -1 : 1));
-    const t = timers.shift(); if (t.when > now) now = t.when;
-    objs.get(t.h).event = [1, 2]; progressed = true;
-  }
+  if (!progressed && timers.length) { fireTimer(); progressed = true; }
   return progressed;
 }
 function waitOrPoll(setId, ptr, block) {
   for (;;) {
     const h = deliverable(setId);
     if (h) { const o = objs.get(h); const [code, payload] = o.event; o.event = null; DV(shimMem).setUint32(ptr, h, true); DV(shimMem).setUint32(ptr + 4, payload, true); return code; }
-    if (!block) { hostStep(); const h2 = deliverable(setId); if (!h2) return 0; continue; }
+    if (!block) { if (pollSteps) hostStep(); const h2 = deliverable(setId); if (!h2) return 0; continue; }
     if (!hostStep()) throw new Error('deadlock');
   }
 }
@@ -65,7 +73,7 @@ let stdoutFutDone = {};
 function mkOut(fd) {
   return {
     'write-via-stream': (r) => { const ro = objs.get(r); const fo = { kind: 'f', set: 0, ready: () => ro.w.dropped }; ro.w.fut = fo; return newH(fo); },
-    '[stream-new]write-via-stream': () => { const wo = { kind: 'w', set: 0, fd, chunk: 7 }; const w = newH(wo); const r = newH({ kind: 'rr', w: wo }); return BigInt(r) | (BigInt(w) << 32n); },
+    '[stream-new]write-via-stream': () => { const wo = { kind: 'w', set: 0, fd }; const w = newH(wo); const r = newH({ kind: 'rr', w: wo }); return BigInt(r) | (BigInt(w) << 32n); },
     '[stream-write]write-via-stream': (w, ptr, len) => { const o = objs.get(w); if (o.pendingWrite || o.event) throw new Error('write while busy'); o.pendingWrite = { ptr, len }; return BLOCKED; },
     '[stream-drop-writable]write-via-stream': (w) => { const o = objs.get(w); if (o.set) throw new Error('drop while in set'); if (o.pendingWrite) throw new Error('drop with pending write'); o.dropped = true; },
     '[future-read]write-via-stream': (f, ptr) => { const o = objs.get(f); o.pendingRead = ptr; return BLOCKED; },
@@ -169,18 +177,67 @@ const cdv = () => DV(callerMem);
 const put = (s) => { const b = Buffer.from(s); const p = callerTop; U8(callerMem).set(b, p); callerTop += b.length; return [p, b.length]; };
 const assert = (c, m) => { if (!c) throw new Error('assert: ' + m); };
 
-// stdout: check-write / write / flush / blocking-flush
+const BWF = E('wasi:io/streams#[method]output-stream.blocking-write-and-flush');
+const STDOUT_BUF = 1048560;  // WB_BEHIND_BUF
+let [p, n] = [0, 0];
+pollSteps = false;  // the host progresses only while the shim waits
+// stdout is write-behind: check-write / write / blocking-flush and
+// blocking-write-and-flush return before the host took any byte
 const out = E('wasi:cli/stdout#get-stdout')();
 E('wasi:io/streams#[method]output-stream.check-write')(out, ret);
-assert(cdv().getUint8(ret) === 0, 'check-write ok'); const permit = cdv().getBigUint64(ret + 8, true); assert(permit === 65520n, 'permit ' + permit);
-let [p, n] = put('hello, world\n');
+assert(cdv().getUint8(ret) === 0, 'check-write ok'); const permit = cdv().getBigUint64(ret + 8, true); assert(permit === BigInt(STDOUT_BUF), 'permit ' + permit);
+[p, n] = put('hello, world\n');
 E('wasi:io/streams#[method]output-stream.write')(out, p, n, ret); assert(cdv().getUint8(ret) === 0, 'write ok');
 E('wasi:io/streams#[method]output-stream.blocking-flush')(out, ret); assert(cdv().getUint8(ret) === 0, 'flush ok');
-assert(Buffer.concat(outData[1]).toString() === 'hello, world\n', 'stdout ' + Buffer.concat(outData[1]));
-// big blocking write (200 KB > buffer)
+assert(outLen(1) === 0, 'write-behind: blocking-flush returned before the host read');
 const big = Buffer.alloc(200000, 0x41); const bp = callerTop; U8(callerMem).set(big, bp); callerTop += big.length;
-E('wasi:io/streams#[method]output-stream.blocking-write-and-flush')(out, bp, big.length, ret); assert(cdv().getUint8(ret) === 0, 'bwf ok');
-assert(Buffer.concat(outData[1]).length === 13 + 200000, 'big len');
+BWF(out, bp, big.length, ret); assert(cdv().getUint8(ret) === 0, 'bwf ok');
+assert(outLen(1) < 13 + 200000, 'write-behind: blocking-write-and-flush returned before the host read all');
+// ... and every buffered byte reaches the host before the shim blocks on
+// anything else (here a clock wait, with a host that fires timers first)
+timersFirst = true;
+const tw = E('wasi:clocks/monotonic-clock#subscribe-duration')(10n);
+E('wasi:io/poll#[method]pollable.block')(tw);
+E('wasi:io/poll#[resource-drop]pollable')(tw);
+timersFirst = false;
+assert(outLen(1) === 13 + 200000, 'clock wait drains stdout: ' + outLen(1));
+assert(Buffer.concat(outData[1]).toString().startsWith('hello, world\nAAA'), 'stdout order');
+// a write to stderr first drains stdout (and vice versa): the host sees the
+// bytes in the order they were written. stderr is not write-behind: its
+// blocking-write-and-flush waits for the host.
+const errH = E('wasi:cli/stderr#get-stderr')();
+outSeq.length = 0;
+[p, n] = put('S'.repeat(100)); BWF(out, p, n, ret); assert(!cdv().getUint8(ret), 'bwf S');
+assert(outLen(1) === 13 + 200000, 'stdout S not yet read');
+[p, n] = put('E'.repeat(50)); BWF(errH, p, n, ret); assert(!cdv().getUint8(ret), 'bwf E');
+assert(outLen(1) === 13 + 200100, 'stderr write drained stdout first');
+assert(outLen(2) === 50, 'stderr blocking-write-and-flush waits');
+E('wasi:io/streams#[method]output-stream.check-write')(errH, ret);
+[p, n] = put('F'.repeat(20)); E('wasi:io/streams#[method]output-stream.write')(errH, p, n, ret);
+assert(!cdv().getUint8(ret) && outLen(2) < 70, 'stderr write (no flush) pending');
+[p, n] = put('T'); BWF(out, p, n, ret); assert(!cdv().getUint8(ret), 'bwf T');
+assert(outLen(2) === 70, 'stdout write drained stderr first');
+const seq = outSeq.join('');
+assert(/^1+2+$/.test(seq), 'host saw stdout, then stderr: ' + seq);
+// a full buffer waits (only) until the host took enough bytes
+outChunk = 65536;
+{
+  const before = outLen(1), buffered = 1;  // 'T' is still buffered
+  const len = STDOUT_BUF + 100000;
+  const hp = callerTop; U8(callerMem).fill(0x42, hp, hp + len); callerTop += len;
+  BWF(out, hp, len, ret); assert(!cdv().getUint8(ret), 'bwf full');
+  const took = outLen(1) - before, left = buffered + len - took;
+  assert(took >= buffered + len - STDOUT_BUF, 'full buffer waited for the host: took ' + took);
+  assert(left > 0 && took < STDOUT_BUF, 'full buffer: waited for space, not for the whole buffer');
+  // check-write is honest: never more than the free space
+  E('wasi:io/streams#[method]output-stream.check-write')(out, ret);
+  const pm = Number(cdv().getBigUint64(ret + 8, true));
+  const left2 = before + buffered + len - outLen(1);  // the mock host reads at each poll
+  assert(pm + left2 <= STDOUT_BUF, 'permit ' + pm + ' with ' + left2 + ' buffered');
+  console.log('full buffer: host took', took, 'buffered', left, 'permit', pm);
+}
+outChunk = 7;
+pollSteps = true;
 console.log('stdout ok');
 
 // output-stream pollable after a write, and poll() over a timer + the stream
@@ -302,13 +359,20 @@ console.log('random', rn, [...U8(callerMem).slice(rp, rp + rn)].every(b => b ===
   let tr = false; try { const [pp, nn] = put('x'.repeat(Number(permit2) + 1)); E('wasi:io/streams#[method]output-stream.write')(o2, pp, nn, ret); } catch (e) { tr = e instanceof WebAssembly.RuntimeError; }
   assert(tr, 'write past permit traps'); console.log('permit trap ok');
 }
-// stderr via drop (flush) then exit flushes + closes
+// stderr via drop (drains) then exit drains + closes
 const err = E('wasi:cli/stderr#get-stderr')();
 [p, n] = put('to stderr\n');
 E('wasi:io/streams#[method]output-stream.check-write')(err, ret);
 E('wasi:io/streams#[method]output-stream.write')(err, p, n, ret);
 E('wasi:io/streams#[resource-drop]output-stream')(err);
 console.log('stderr', JSON.stringify(Buffer.concat(outData[2]).toString()));
-E('wasi:io/streams#[resource-drop]output-stream')(out);
-try { E('wasi:cli/exit#exit')(1); } catch (e) { console.log('exit:', e.message); }
+assert(Buffer.concat(outData[2]).toString().endsWith('to stderr\n'), 'drop drains stderr');
+E('wasi:io/streams#[resource-drop]output-stream')(errH);
+pollSteps = false;
+[p, n] = put('bye\n'); BWF(out, p, n, ret); assert(!cdv().getUint8(ret), 'bwf bye');
+assert(!Buffer.concat(outData[1]).toString().endsWith('bye\n'), 'bye buffered');
+let exited = '';
+try { E('wasi:cli/exit#exit')(1); } catch (e) { exited = e.message; console.log('exit:', e.message); }
+assert(exited === 'exit 1', 'exit called');
+assert(Buffer.concat(outData[1]).toString().endsWith('bye\n'), 'exit drains stdout');
 console.log('all ok');
