@@ -29,6 +29,8 @@ int RunUpgrade(const Args& args) {
       explain = true;
     } else if (a == "--async-exports") {
       options.async_exports = true;
+    } else if (a == "--multi-memory") {
+      options.multi_memory = true;
     } else if (!a.empty() && a[0] == '-') {
       std::fprintf(stderr, "wasi-bridge: unknown option `%s`\n", std::string(a).c_str());
       return 2;
@@ -46,7 +48,7 @@ int RunUpgrade(const Args& args) {
   if (input.empty() || (output.empty() && !explain)) {
     std::fprintf(stderr,
                  "usage: wasi-bridge upgrade IN.wasm -o OUT.wasm "
-                 "[--target 0.3.0] [--explain] [--async-exports]\n");
+                 "[--target 0.3.0] [--explain] [--async-exports] [--multi-memory]\n");
     return 2;
   }
   if (!shim_path.empty()) {

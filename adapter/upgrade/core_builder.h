@@ -32,6 +32,10 @@ class CodeWriter {
     return *this;
   }
   CodeWriter& U32(uint32_t v);
+  // memory.copy from memory `src` to memory `dst` (bulk memory).
+  CodeWriter& MemoryCopy(uint32_t dst, uint32_t src) {
+    return Op(0xfc).U32(10).U32(dst).U32(src);
+  }
   // A load or store (`op`) with alignment exponent `align` on `memory`,
   // offset 0, in the multi-memory memarg form when memory is not 0.
   CodeWriter& MemoryAccess(uint8_t op, uint32_t align, uint32_t memory) {

@@ -86,7 +86,8 @@ std::vector<uint8_t> BuildShimMemoryModule(uint32_t shim_memory_pages) {
   return b.Finish();
 }
 
-std::vector<uint8_t> BuildBridgeModule(bool caller_memory, uint32_t slots) {
+std::vector<uint8_t> BuildBridgeModule(bool caller_memory, uint32_t slots,
+                                       bool memory_copy) {
   CoreModuleBuilder b;
   const uint32_t shim = b.ImportMemory("shim", "memory", 0);
   std::optional<uint32_t> caller;
@@ -96,10 +97,14 @@ std::vector<uint8_t> BuildBridgeModule(bool caller_memory, uint32_t slots) {
     reallocs.push_back(b.ImportFunc("caller", absl::StrCat("realloc", k), kRealloc));
   }
   const CoreSignature copy = Sig({kI32, kI32, kI32}, {});
-  b.Export("copy-in", CoreSort::kFunc,
-           b.DefineFunc(copy, CopyLoop(shim, caller), 1));
-  b.Export("copy-out", CoreSort::kFunc,
-           b.DefineFunc(copy, CopyLoop(caller, shim), 1));
+  auto copier = [&](std::optional<uint32_t> dst, std::optional<uint32_t> src) {
+    if (!memory_copy || !dst || !src) return CopyLoop(dst, src);
+    CodeWriter c;
+    c.LocalGet(0).LocalGet(1).LocalGet(2).MemoryCopy(*dst, *src);
+    return c.bytes();
+  };
+  b.Export("copy-in", CoreSort::kFunc, b.DefineFunc(copy, copier(shim, caller), 1));
+  b.Export("copy-out", CoreSort::kFunc, b.DefineFunc(copy, copier(caller, shim), 1));
 
   // caller-alloc(slot, align, size): the realloc of the lowering that made
   // the call, realloc(0, 0, align, size).

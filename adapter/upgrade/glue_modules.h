@@ -33,8 +33,11 @@ std::vector<uint8_t> BuildShimMemoryModule(uint32_t shim_memory_pages);
 // "caller" "realloc<k>" for each slot; exports "copy-in", "copy-out" and
 // "caller-alloc". Only this module uses two memories, and it has no
 // sections beyond types, imports, functions, exports and code, the shape
-// jco can lower to a single memory when multi-memory output is off.
-std::vector<uint8_t> BuildBridgeModule(bool caller_memory, uint32_t slots);
+// jco can lower to a single memory when multi-memory output is off. With
+// `memory_copy` the copies are one `memory.copy` (fast where multi-memory
+// is native), else loads and stores (what jco's lowering understands).
+std::vector<uint8_t> BuildBridgeModule(bool caller_memory, uint32_t slots,
+                                       bool memory_copy = false);
 
 // Imports "run" "run" (the component's core run, `run_sig`) and "shim"
 // "finish"; exports "run", which calls both in turn and returns run's result.

@@ -91,7 +91,8 @@ absl::Status Upgrader::EmitShim() {
   }
   CoreInstance bridge;
   bridge.module = out_.Add(Item{CoreModuleSection{out_.KeepBytes(BuildBridgeModule(
-      caller_memory_.has_value(), static_cast<uint32_t>(slot_reallocs_.size())))}});
+      caller_memory_.has_value(), static_cast<uint32_t>(slot_reallocs_.size()),
+      options_.multi_memory))}});
   bridge.args.push_back({"shim", out_.Add(Item{shim_side})});
   if (!caller.exports.empty()) {
     bridge.args.push_back({"caller", out_.Add(Item{caller})});

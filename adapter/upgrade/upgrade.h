@@ -22,6 +22,10 @@ struct UpgradeOptions {
   // func` lifted with the sync ABI, so the shim may wait inside it. Changes
   // the component's type: its callers must treat the exports as async.
   bool async_exports = false;
+  // Copy between the caller's memory and the shim's with `memory.copy`
+  // across two memories. Faster where multi-memory is native (Wasmtime,
+  // `jco transpile --multi-memory`); plain jco cannot lower it.
+  bool multi_memory = false;
 };
 
 struct UpgradeResult {

@@ -327,3 +327,19 @@ def test_async_exports_option(wb_bin, jco_runner, calc, tmp_path):
         results[name] = json.loads(cp.stdout)
     assert results["calc_after"] == results["calc_before"]
     assert results["calc_before"][0] == 42
+
+
+def test_multi_memory_option(wb_bin, jco_runner, wasm_tools, tmp_path):
+    """--multi-memory output validates and runs on jco's multi-memory output."""
+    out = tmp_path / "hello_mm.wasm"
+    upgrade(wb_bin, EXAMPLE, out, "--multi-memory")
+    cp = subprocess.run([str(wasm_tools), "validate", str(out)], capture_output=True, text=True)
+    assert cp.returncode == 0, cp.stderr
+    name = "hello_mm"
+    cp = subprocess.run([str(jco_runner.jco), "transpile", str(out), "-o",
+                         str(jco_runner.work / name), "--name", name, "-q", "--no-typescript",
+                         "--multi-memory"], capture_output=True, text=True, timeout=300)
+    assert cp.returncode == 0, cp.stderr
+    before = jco_runner.run(jco_runner.transpile(EXAMPLE, "hello_mm_p2"))
+    after = jco_runner.run(jco_runner.work / name / f"{name}.js")
+    assert after[:2] == before[:2], (before, after)

@@ -52,6 +52,7 @@ TEST(GlueModules, StubBridgeAndFixupAreValidCoreModules) {
   ExpectValidCore(BuildShimMemoryModule(2));
   ExpectValidCore(BuildBridgeModule(true, 3));
   ExpectValidCore(BuildBridgeModule(false, 0));
+  ExpectValidCore(BuildBridgeModule(true, 1, /*memory_copy=*/true));
   ExpectValidCore(BuildFixupModule(
       {{"a", Sig({0x7f}, {})}, {"b", Sig({}, {0x7f})}, {"a", Sig({0x7f}, {})}}));
 }
