@@ -5,6 +5,18 @@
 //     next to memcpy of the same size on this machine (lowering from the
 //     packed form lifting produces, and from one Value per element).
 // The figures are the baseline the AOT (wasm2c) tier is to improve.
+// Async figures (the component of tests/unit/engine_host_async.wat):
+//   - host -> guest async call round trip: Runtime::CallAsync of an async
+//     export that task.returns at once, then Run until its promise is
+//     ready; and the same with the guest waiting on a host promise the
+//     host resolves from the event loop (STARTED -> RETURNED);
+//   - guest -> host async call round trip: an async-lowered async host
+//     function whose promise is already resolved (RETURNED at once);
+//   - stream<u8> throughput in 64 KiB chunks, host -> guest (a host
+//     writer into a guest reader) and guest -> guest (two instances),
+//     next to memcpy of 64 KiB chunks;
+//   - Wasmtime's published async call figures, printed as reference
+//     constants (not measured here).
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -13,7 +25,9 @@
 #include "adapter/binary/reader.h"
 #include "adapter/binary/validator.h"
 #include "engine/component/runtime.h"
+#include "engine/task/event_loop.h"
 #include "tests/unit/component_bytes.h"
+#include "tests/unit/engine_host_async_component.h"
 #include "tests/unit/wat.h"
 
 namespace {
@@ -100,6 +114,135 @@ double SecondsFor(F&& f) {
   const auto start = Clock::now();
   f();
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+struct AsyncFigures {
+  double host_to_guest_ns = 0;      // CallAsync + Run, resolved at once
+  double host_to_guest_wait_ns = 0; // the guest waits on a host promise
+  double guest_to_host_ns = 0;      // async lower of a host function
+  double stream_host_gbps = 0;      // host writer -> guest reader
+  double stream_guest_gbps = 0;     // guest writer -> guest reader
+  double memcpy_gbps = 0;           // memcpy of 64 KiB chunks
+};
+
+// Wasmtime's published figures (reference constants, not measured here).
+constexpr double kWasmtimeHostToGuestAsyncNs = 1410;
+constexpr double kWasmtimeGuestToHostAsyncNs = 280;
+
+absl::StatusOr<AsyncFigures> MeasureAsync() {
+  using engine::HostPromise;
+  using engine::cabi::Value;
+  const std::vector<uint8_t>& bytes = testing::HostAsyncComponent();
+  auto component = binary::ReadComponent(binary::Bytes(bytes.data(), bytes.size()));
+  if (!component.ok()) return component.status();
+  auto runtime = engine::NewRuntime();
+  engine::FuncSignature sig;
+  sig.params = {{"x", engine::cabi::CabiType::U32()}};
+  sig.result = engine::cabi::CabiType::U32();
+  sig.is_async = true;
+  bool immediate = true;
+  std::vector<engine::HostPromiseRef> pending;
+  auto wait = runtime->AsyncHostFunc(sig, [&](std::vector<Value> args) {
+    const uint32_t x = *args[0].Get<uint32_t>();
+    if (immediate) return HostPromise::Ready(Value::U32(x));
+    auto p = HostPromise::New();
+    pending.push_back(p);
+    return p;
+  });
+  auto a = runtime->Instantiate(*component, {{"wait", wait}});
+  if (!a.ok()) return a.status();
+  auto b = runtime->Instantiate(*component, {{"wait", wait}});
+  if (!b.ok()) return b.status();
+  auto fn = [](const std::shared_ptr<engine::ComponentInstance>& i, const char* name) {
+    return i->Export(name)->func;
+  };
+  AsyncFigures f;
+
+  constexpr int kCalls = 50000;
+  auto echo = fn(*a, "echo");
+  absl::Status st;
+  f.host_to_guest_ns = SecondsFor([&] {
+    for (int i = 0; i < kCalls && st.ok(); ++i) {
+      auto p = runtime->CallAsync(*echo, {Value::U32(i)});
+      if (!p.ok()) { st = p.status(); break; }
+      st = runtime->Run([&] { return (*p)->ready(); });
+    }
+  }) / kCalls * 1e9;
+  if (!st.ok()) return st;
+
+  immediate = false;
+  auto task = fn(*a, "task");
+  f.host_to_guest_wait_ns = SecondsFor([&] {
+    for (int i = 0; i < kCalls && st.ok(); ++i) {
+      auto p = runtime->CallAsync(*task, {Value::U32(i)});
+      if (!p.ok()) { st = p.status(); break; }
+      pending.back()->Resolve(Value::U32(i));
+      pending.clear();
+      st = runtime->Run([&] { return (*p)->ready(); });
+    }
+  }) / kCalls * 1e9;
+  if (!st.ok()) return st;
+  immediate = true;
+
+  constexpr uint32_t kLoop = 200000;
+  auto loop = fn(*a, "call-loop");
+  f.guest_to_host_ns = SecondsFor([&] {
+    auto r = loop->Call({Value::U32(kLoop)});
+    if (!r.ok()) st = r.status();
+  }) / kLoop * 1e9;
+  if (!st.ok()) return st;
+
+  constexpr uint32_t kChunk = 64 * 1024;
+  constexpr uint32_t kChunks = 2048;  // 128 MiB
+  const double gb = static_cast<double>(kChunk) * kChunks / 1e9;
+  {
+    auto pair = runtime->NewStream(engine::cabi::CabiType::U8());
+    if (!pair.ok()) return pair.status();
+    auto consume = fn(*b, "consume");
+    std::shared_ptr<engine::HostStreamEnd> w = pair->writer;
+    uint64_t left = uint64_t{kChunk} * kChunks;
+    std::function<void(std::vector<uint8_t>)> write = [&](std::vector<uint8_t> buf) {
+      if (left == 0) {
+        w->Close();
+        return;
+      }
+      buf.resize(std::min<uint64_t>(left, kChunk));
+      absl::Status ws = w->Write(std::move(buf), [&](engine::HostCopyResult, uint32_t n,
+                                                     std::vector<uint8_t> back) {
+        left -= n;
+        write(std::move(back));
+      });
+      if (!ws.ok()) st = ws;
+    };
+    std::vector<uint8_t> first(kChunk, 7);
+    f.stream_host_gbps = gb / SecondsFor([&] {
+      auto p = runtime->CallAsync(*consume, {pair->readable});
+      if (!p.ok()) { st = p.status(); return; }
+      write(std::move(first));
+      absl::Status r = runtime->Run([&] { return (*p)->ready(); });
+      if (!r.ok()) st = r;
+    });
+    if (!st.ok()) return st;
+  }
+  {
+    auto produce = fn(*a, "produce");
+    auto consume = fn(*b, "consume");
+    f.stream_guest_gbps = gb / SecondsFor([&] {
+      auto s = runtime->CallAsync(*produce, {Value::U32(kChunk * kChunks)});
+      if (!s.ok()) { st = s.status(); return; }
+      auto total = consume->Call({**(*s)->result()});
+      if (!total.ok()) st = total.status();
+    });
+    if (!st.ok()) return st;
+  }
+  std::vector<uint8_t> src(kChunk, 1), dst(kChunk);
+  f.memcpy_gbps = gb * 10 / SecondsFor([&] {
+    for (uint32_t i = 0; i < kChunks * 10; ++i) {
+      std::memcpy(dst.data(), src.data(), kChunk);
+      src[i % kChunk] = dst[(i * 7) % kChunk];
+    }
+  });
+  return f;
 }
 
 }  // namespace
@@ -191,5 +334,22 @@ int main() {
   std::printf("  memcpy 1 MiB                        %8.3f GB/s\n", gb / copy);
   std::printf("  ratios: lower/memcpy %.4f, lift/memcpy %.4f\n",
               (gb / lower_list) / (gb / copy), (gb / lift_list) / (gb / copy));
+  auto af = MeasureAsync();
+  if (!af.ok()) {
+    std::fprintf(stderr, "async figures: %s\n", std::string(af.status().message()).c_str());
+    return 1;
+  }
+  std::printf("async (event loop, callback lifts)\n");
+  std::printf("  host->guest async call round trip   %8.0f ns/call"
+              "   [Wasmtime, published (reference constant): %.0f ns]\n",
+              af->host_to_guest_ns, kWasmtimeHostToGuestAsyncNs);
+  std::printf("    (guest waits on a host promise)   %8.0f ns/call\n",
+              af->host_to_guest_wait_ns);
+  std::printf("  guest->host async call round trip   %8.0f ns/call"
+              "   [Wasmtime, published (reference constant): %.0f ns]\n",
+              af->guest_to_host_ns, kWasmtimeGuestToHostAsyncNs);
+  std::printf("  stream<u8> 64 KiB chunks host->guest %7.3f GB/s\n", af->stream_host_gbps);
+  std::printf("  stream<u8> 64 KiB chunks guest->guest %6.3f GB/s\n", af->stream_guest_gbps);
+  std::printf("  memcpy 64 KiB chunks                %8.3f GB/s\n", af->memcpy_gbps);
   return 0;
 }

@@ -13,9 +13,12 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "engine/cabi/memory.h"
 #include "engine/cabi/types.h"
 #include "engine/cabi/value.h"
 #include "engine/component/end_transit.h"
+#include "engine/component/host_promise.h"
+#include "engine/task/event_loop.h"
 #include "engine/task/scheduler.h"
 
 namespace wasi_bridge::engine {
@@ -103,6 +106,11 @@ struct FiberContext {
 // in progress.
 struct AsyncStore {
   Scheduler scheduler;
+  // Host I/O: fds, timers and posted host callbacks (polled by RunHost).
+  EventLoop loop;
+  // Promises of host calls of async-typed exports still in flight
+  // (Runtime::CallAsync): failed with the trap if the store's tasks die.
+  std::vector<std::weak_ptr<HostPromise>> host_calls;
   std::shared_ptr<std::vector<InstanceState*>> stack =
       std::make_shared<std::vector<InstanceState*>>();
   absl::Status trap;  // set by a task that trapped off the caller's stack
@@ -110,6 +118,12 @@ struct AsyncStore {
   std::vector<GuestTask*> live;  // async tasks whose fiber has not ended
   // Stream and future ends passed across a call, between two tables.
   std::shared_ptr<EndTransit> transit = std::make_shared<EndTransit>();
+
+  // The event loop, from the host's own stack: runs tasks and host I/O
+  // until `done()` holds. A trap of a task, or a deadlock (no task ready
+  // and no host I/O pending), abandons every task in flight, fails the
+  // pending host calls and comes back as a trap ("deadlock detected: ...").
+  absl::Status RunHost(std::function<bool()> done);
 
   // After a trap or deadlock reached the host: every task in flight ends
   // (its fiber is never resumed) and poisons its instance.

@@ -1,6 +1,7 @@
 #include "engine/component/copy_end.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -13,10 +14,34 @@ namespace wasi_bridge::engine {
 
 namespace {
 
+bool IsInteger(const cabi::CabiType& t) {
+  switch (t.kind()) {
+    case cabi::TypeKind::kU8: case cabi::TypeKind::kS8: case cabi::TypeKind::kU16:
+    case cabi::TypeKind::kS16: case cabi::TypeKind::kU32: case cabi::TypeKind::kS32:
+    case cabi::TypeKind::kU64: case cabi::TypeKind::kS64:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Moves `n` elements from `src` to `dst` (lift from one, lower into the
 // other, as the spec's buffer read/write).
 absl::Status Move(GuestBuffer& src, GuestBuffer& dst, uint32_t n) {
-  if (src.t) {
+  if (src.t && IsInteger(*src.t)) {
+    // Integers need no conversion: one memmove (the buffers were bounds
+    // checked when their ops began, and memories only grow).
+    const uint64_t size = cabi::ElemSize(src.t);
+    absl::Span<uint8_t> from = src.context().memory->Bytes();
+    absl::Span<uint8_t> to = dst.context().memory->Bytes();
+    const uint64_t from_at = src.ptr + uint64_t{src.progress} * size;
+    const uint64_t to_at = dst.ptr + uint64_t{dst.progress} * size;
+    const uint64_t bytes = uint64_t{n} * size;
+    if (from_at + bytes > from.size() || to_at + bytes > to.size()) {
+      return Trap("stream buffer out of bounds of memory");
+    }
+    if (bytes > 0) std::memmove(to.data() + to_at, from.data() + from_at, bytes);
+  } else if (src.t) {
     const uint32_t size = cabi::ElemSize(src.t);
     const cabi::CallContext from = src.context();
     const cabi::CallContext to = dst.context();
@@ -133,6 +158,32 @@ absl::Status CopyEnd::CheckLift(const cabi::CabiType& t) const {
   }
   if (state_ != CopyState::kIdle) return Trap(absl::StrCat("cannot remove busy ", noun));
   return absl::OkStatus();
+}
+
+absl::Status CopyEnd::BeginCopy(bool read, EventCode code, GuestBuffer buffer,
+                                const InstanceState* inst) {
+  buffer_ = std::move(buffer);
+  state_ = CopyState::kCopying;
+  const bool fut = future();
+  auto on_copy = [this, code](std::function<void()> reclaim) {
+    SetEvent([this, code, reclaim = std::move(reclaim)] {
+      reclaim();
+      state_ = CopyState::kIdle;
+      return Event{code, index(), buffer_.progress << 4};
+    });
+  };
+  auto on_copy_done = [this, code, fut](CopyResult result) {
+    SetEvent([this, code, fut, result] {
+      const bool done = result == CopyResult::kDropped ||
+                        (fut && result == CopyResult::kCompleted);
+      state_ = done ? CopyState::kDone : CopyState::kIdle;
+      const uint32_t payload_bits =
+          fut ? static_cast<uint32_t>(result)
+              : static_cast<uint32_t>(result) | (buffer_.progress << 4);
+      return Event{code, index(), payload_bits};
+    });
+  };
+  return shared_->Copy(read, &buffer_, inst, std::move(on_copy), std::move(on_copy_done));
 }
 
 Event CopyEnd::MakeEvent() { return std::exchange(thunk_, nullptr)(); }

@@ -92,7 +92,17 @@ class CopyEnd : public Waitable {
   void SetEvent(std::function<Event()> f) {
     thunk_ = std::move(f);
     SetPendingEvent();
+    if (on_event_) on_event_();
   }
+  // Runs whenever an event becomes pending: a host-held end (host_stream.h)
+  // has no task waiting on it, so it posts its delivery to the event loop.
+  void set_on_event(std::function<void()> f) { on_event_ = std::move(f); }
+
+  // Starts a read (`read`) or write of `buffer` (state IDLE -> COPYING)
+  // and registers it with the shared rendezvous; its completion becomes
+  // this end's pending event (`code`, progress << 4 | result).
+  absl::Status BeginCopy(bool read, EventCode code, GuestBuffer buffer,
+                         const InstanceState* inst);
 
   std::shared_ptr<SharedCopy> shared_;
   CopyState state_ = CopyState::kIdle;
@@ -104,6 +114,7 @@ class CopyEnd : public Waitable {
  private:
   const bool readable_;
   std::function<Event()> thunk_;
+  std::function<void()> on_event_;
 };
 
 }  // namespace wasi_bridge::engine

@@ -33,6 +33,11 @@ class EndTransit {
     ends_.erase(it);
     return end;
   }
+  // The end parked under `ticket`, left in place; null if there is none.
+  const AsyncObject* Peek(uint32_t ticket) const {
+    auto it = ends_.find(ticket);
+    return it == ends_.end() ? nullptr : it->second.get();
+  }
   size_t size() const { return ends_.size(); }
 
  private:

@@ -17,6 +17,8 @@
 #include "engine/cabi/load_store.h"
 #include "engine/component/async_canon.h"
 #include "engine/component/async_state.h"
+#include "engine/component/host_call.h"
+#include "engine/component/host_ends.h"
 #include "engine/component/handle_table.h"
 #include "engine/component/names.h"
 #include "engine/component/stream_canon.h"
@@ -273,6 +275,31 @@ class LiftedFunction : public ComponentFunction {
     return absl::OkStatus();
   }
 
+  // Runtime::CallAsync: starts the task and hands back a promise the
+  // task's return resolves.
+  absl::StatusOr<HostPromiseRef> StartFromHost(std::vector<cabi::Value> args) {
+    AsyncStore* async = site_.async;
+    auto req = std::make_shared<CallRequest>();
+    auto promise = HostPromise::New();
+    auto shared_args = std::make_shared<std::vector<cabi::Value>>(std::move(args));
+    req->on_start = [shared_args]() -> absl::StatusOr<std::vector<cabi::Value>> {
+      return std::move(*shared_args);
+    };
+    CallRequest* raw = req.get();
+    req->on_resolve = [raw, promise](std::optional<cabi::Value> v) -> absl::Status {
+      raw->resolved = true;
+      promise->Resolve(std::move(v));
+      return absl::OkStatus();
+    };
+    absl::Status started = Start(req);
+    if (!started.ok()) {
+      async->AbandonAll();
+      return started;
+    }
+    if (!promise->ready()) async->host_calls.push_back(promise);
+    return promise;
+  }
+
  private:
   // Reentrance: the spec's may_enter, with the conservative parent/child
   // rule; a trapped instance stays poisoned.
@@ -322,21 +349,7 @@ class LiftedFunction : public ComponentFunction {
     if (!req->resolved) {
       if (from_host) {
         // The host's event loop (the spec's Store.tick until resolved).
-        absl::Status loop = async->scheduler.RunUntil(
-            [req, async] { return req->resolved || !async->trap.ok(); });
-        if (!async->trap.ok()) {
-          async->AbandonAll();
-          return std::exchange(async->trap, absl::OkStatus());
-        }
-        if (!loop.ok()) {
-          async->AbandonAll();
-          // The spec's wording, then the scheduler's list of who waits for what.
-          absl::string_view report = loop.message();
-          absl::ConsumePrefix(&report, "deadlock: no task can make progress ");
-          return Trap(absl::StrCat("deadlock detected: event loop cannot make further "
-                                   "progress ",
-                                   report));
-        }
+        WB_RETURN_IF_ERROR(async->RunHost([req] { return req->resolved; }));
       } else {
         const std::string name = func_name_;
         WB_RETURN_IF_ERROR(async->Block([req] { return req->resolved; },
@@ -589,6 +602,46 @@ class RuntimeImpl : public Runtime {
     item.func = std::make_shared<HostFunctionImpl>(std::move(signature),
                                                    std::move(function));
     return item;
+  }
+
+  ComponentItem AsyncHostFunc(FuncSignature signature, AsyncHostFunction function) override {
+    ComponentItem item;
+    item.kind = ComponentItem::Kind::kFunc;
+    signature.is_async = true;
+    item.func = std::make_shared<AsyncHostFunctionImpl>(std::move(signature),
+                                                        std::move(function), async_.get());
+    return item;
+  }
+
+  absl::StatusOr<HostPromiseRef> CallAsync(ComponentFunction& func,
+                                           std::vector<cabi::Value> args) override {
+    if (async_->scheduler.current() != nullptr) {
+      return absl::FailedPreconditionError("CallAsync is for the host's own stack");
+    }
+    if (auto* lifted = dynamic_cast<LiftedFunction*>(&func);
+        lifted != nullptr && func.signature().is_async) {
+      return lifted->StartFromHost(std::move(args));
+    }
+    return HostPromise::Ready(func.Call(std::move(args)));
+  }
+
+  absl::Status Run(std::function<bool()> done) override {
+    return async_->RunHost(std::move(done));
+  }
+
+  EventLoop* loop() override { return &async_->loop; }
+
+  absl::StatusOr<HostStreamPair> NewStream(cabi::TypeRef payload) override {
+    return NewHostStream(*async_, std::move(payload));
+  }
+  absl::StatusOr<HostFuturePair> NewFuture(cabi::TypeRef payload) override {
+    return NewHostFuture(*async_, std::move(payload));
+  }
+  absl::StatusOr<std::shared_ptr<HostStreamEnd>> TakeStream(const cabi::Value& value) override {
+    return TakeHostStream(*async_, value);
+  }
+  absl::StatusOr<std::shared_ptr<HostFutureEnd>> TakeFuture(const cabi::Value& value) override {
+    return TakeHostFuture(*async_, value);
   }
 
  private:
@@ -1061,6 +1114,8 @@ absl::Status RuntimeImpl::LowerAsync(Scope& s, const bin::Canon& c, const Option
         if (auto* lifted = dynamic_cast<LiftedFunction*>(callee.get());
             lifted != nullptr && callee->signature().is_async) {
           status = lifted->Start(req);
+        } else if (auto* host = dynamic_cast<AsyncHostFunctionImpl*>(callee.get())) {
+          status = host->Start(req);
         } else {
           // Host functions (and sync-typed callees) complete during the call.
           auto run = [&]() -> absl::Status {

@@ -1,10 +1,14 @@
 // Instantiating and calling components: the engine's embedding API.
 //
-// A Runtime is one store: a core executor (wabt's interpreter for now) and
-// the component instances created in it. Components are instantiated from
-// a validated binary model; their exported functions are called with
-// Canonical ABI values (engine/cabi/value.h). Synchronous ABI only so far:
-// async lifts/lowers and the async built-ins are rejected at instantiation.
+// A Runtime is one store: a core executor (wabt's interpreter for now), the
+// component instances created in it, and one event loop (scheduler +
+// host I/O, engine/task/event_loop.h). Components are instantiated from a
+// validated binary model; their exported functions are called with
+// Canonical ABI values (engine/cabi/value.h), synchronously (Call) or
+// asynchronously (CallAsync + Run). Host functions are synchronous
+// (HostFunc) or async (AsyncHostFunc: they answer with a HostPromise the
+// host resolves later); streams and futures cross the boundary as
+// host-held ends (host_stream.h). Everything runs on the caller's thread.
 #ifndef WASI_BRIDGE_ENGINE_COMPONENT_RUNTIME_H_
 #define WASI_BRIDGE_ENGINE_COMPONENT_RUNTIME_H_
 
@@ -20,6 +24,8 @@
 #include "adapter/binary/model.h"
 #include "engine/cabi/types.h"
 #include "engine/cabi/value.h"
+#include "engine/component/host_promise.h"
+#include "engine/component/host_stream.h"
 
 namespace wasi_bridge::engine {
 
@@ -43,6 +49,11 @@ class ComponentFunction {
 
 using HostFunction = std::function<absl::StatusOr<std::optional<cabi::Value>>(
     std::vector<cabi::Value> args)>;
+// An async host function: returns a promise (never null) that host code
+// resolves, at once or later from the event loop.
+using AsyncHostFunction = std::function<HostPromiseRef(std::vector<cabi::Value> args)>;
+
+class EventLoop;  // engine/task/event_loop.h
 
 class ComponentInstance;
 class ComponentDefinition;  // an uninstantiated component (opaque)
@@ -82,6 +93,66 @@ class Runtime {
   // Wraps a host function as an importable item with `signature`.
   virtual ComponentItem HostFunc(FuncSignature signature,
                                  HostFunction function) = 0;
+
+  // --- async (the defaults serve runtimes without an event loop) ---------
+
+  // Wraps an async host function for an `async func` import. A guest that
+  // async-lowers it sees STARTED, then a SUBTASK event RETURNED once the
+  // promise resolves; a sync lower from an async-typed task suspends only
+  // that task; a sync-typed task cannot call it (it would block: trap).
+  // An error result traps the calling guest.
+  virtual ComponentItem AsyncHostFunc(FuncSignature signature, AsyncHostFunction function) {
+    return HostFunc(std::move(signature),
+                    [f = std::move(function)](std::vector<cabi::Value> args) -> CallResult {
+                      HostPromiseRef p = f(std::move(args));
+                      if (!p->ready()) {
+                        return absl::UnimplementedError("this runtime cannot wait for promises");
+                      }
+                      return p->Take();
+                    });
+  }
+
+  // Starts a call of `func` (an export of an instance of this runtime)
+  // and returns at once: an async-typed function runs until it first
+  // blocks, and the promise resolves when it returns (from Run). Other
+  // functions complete during the call. Only from the host's own stack.
+  virtual absl::StatusOr<HostPromiseRef> CallAsync(ComponentFunction& func,
+                                                   std::vector<cabi::Value> args) {
+    return HostPromise::Ready(func.Call(std::move(args)));
+  }
+
+  // Runs the store's event loop until `done()` holds: ready guest tasks,
+  // then host I/O (posted callbacks, timers, watched fds; epoll_wait when
+  // nothing else can run). A guest trap, or a deadlock (no task can run
+  // and no host I/O is pending), ends every task in flight, fails pending
+  // CallAsync promises with it, and is returned.
+  virtual absl::Status Run(std::function<bool()> done) {
+    return done() ? absl::OkStatus()
+                  : absl::UnimplementedError("this runtime has no event loop");
+  }
+
+  // The store's event loop, for host I/O (null if the runtime has none).
+  virtual EventLoop* loop() { return nullptr; }
+
+  // A new stream (future) whose writable end the host keeps; pass
+  // `readable` to a guest. Reading a stream or future a guest passed to
+  // the host (a result or argument Value) takes its readable end.
+  virtual absl::StatusOr<HostStreamPair> NewStream(cabi::TypeRef payload) {
+    (void)payload;
+    return absl::UnimplementedError("host streams are not supported by this runtime");
+  }
+  virtual absl::StatusOr<HostFuturePair> NewFuture(cabi::TypeRef payload) {
+    (void)payload;
+    return absl::UnimplementedError("host futures are not supported by this runtime");
+  }
+  virtual absl::StatusOr<std::shared_ptr<HostStreamEnd>> TakeStream(const cabi::Value& value) {
+    (void)value;
+    return absl::UnimplementedError("host streams are not supported by this runtime");
+  }
+  virtual absl::StatusOr<std::shared_ptr<HostFutureEnd>> TakeFuture(const cabi::Value& value) {
+    (void)value;
+    return absl::UnimplementedError("host futures are not supported by this runtime");
+  }
 };
 
 std::unique_ptr<Runtime> NewRuntime();

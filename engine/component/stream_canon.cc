@@ -130,29 +130,8 @@ std::optional<CoreExtern> MakeCopyBuiltin(const bin::Canon& c, AsyncBuiltinSite 
             return Trap("buffer out of bounds of memory");
           }
         }
-        e->buffer_ = GuestBuffer{payload, s->context, ptr, n, 0};
-        e->state_ = CopyState::kCopying;
-        CopyEnd* end = e.get();
-        auto on_copy = [end, code](std::function<void()> reclaim) {
-          end->SetEvent([end, code, reclaim = std::move(reclaim)] {
-            reclaim();
-            end->state_ = CopyState::kIdle;
-            return Event{code, end->index(), end->buffer_.progress << 4};
-          });
-        };
-        auto on_copy_done = [end, code, future](CopyResult result) {
-          end->SetEvent([end, code, future, result] {
-            const bool done = result == CopyResult::kDropped ||
-                              (future && result == CopyResult::kCompleted);
-            end->state_ = done ? CopyState::kDone : CopyState::kIdle;
-            const uint32_t payload_bits =
-                future ? static_cast<uint32_t>(result)
-                       : static_cast<uint32_t>(result) | (end->buffer_.progress << 4);
-            return Event{code, end->index(), payload_bits};
-          });
-        };
-        WB_RETURN_IF_ERROR(e->shared_->Copy(read, &e->buffer_, s->instance.get(),
-                                            std::move(on_copy), std::move(on_copy_done)));
+        WB_RETURN_IF_ERROR(e->BeginCopy(read, code, GuestBuffer{payload, s->context, ptr, n, 0},
+                                        s->instance.get()));
         r[0] = CoreValue::I32(e->has_pending_event() ? e->TakeEvent().p2 : kBlocked);
         return absl::OkStatus();
       };

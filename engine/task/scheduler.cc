@@ -193,9 +193,12 @@ absl::Status Scheduler::RunUntil(std::function<bool()> done,
   }
   while (!done()) {
     if (ready_.empty()) WakeReadyWaiters();
-    if (ready_.empty() && poll) {
-      poll();
-      if (ready_.empty()) WakeReadyWaiters();
+    // Host I/O: poll until a task is ready, `done()` holds, or nothing is
+    // pending on the host side either.
+    while (ready_.empty() && poll) {
+      if (!poll()) break;
+      if (done()) return absl::OkStatus();
+      WakeReadyWaiters();
     }
     if (ready_.empty()) return absl::FailedPreconditionError(DeadlockReport());
     Task* next = ready_.front();

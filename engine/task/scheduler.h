@@ -42,8 +42,10 @@ class Scheduler {
   // Runs ready tasks until every task has finished (OK), or until no task
   // is ready and none can be woken: then returns FailedPrecondition naming
   // the blocked tasks and what they wait for (a deadlock report, not a
-  // hang). `poll` is called whenever no task is ready; it may wake tasks
-  // (host I/O completion) and returns false when it has nothing pending.
+  // hang). `poll` is called whenever no task is ready, again and again
+  // until one is (or `done()` holds); it may wake tasks (host I/O
+  // completion), may block waiting for host I/O, and returns false when it
+  // has nothing pending (EventLoop::Poll).
   absl::Status Run(std::function<bool()> poll = nullptr);
 
   // Inside a task: the running task, or nullptr on the scheduler's stack.
