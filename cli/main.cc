@@ -26,7 +26,7 @@ constexpr char kUsage[] =
     "                            0.3 only (the shim is spliced in)\n"
     "  conformance DIR [--runtime builtin|jco] [--upgrade] [--json F] [--junit F]\n"
     "                            run a wasi-testsuite directory and report\n"
-    "  wast FILE.wast [--verbose]\n"
+    "  wast FILE.wast [--verbose] [--more-async-builtins]\n"
     "                            run a component-model spec test script on\n"
     "                            the engine (needs wasm-tools to assemble it)\n"
     "\n"

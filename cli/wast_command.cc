@@ -1,5 +1,7 @@
-// `wasi-bridge wast FILE.wast [--verbose]`: runs a component-model spec
-// test script on the engine.
+// `wasi-bridge wast FILE.wast [--verbose] [--more-async-builtins]`: runs a
+// component-model spec test script on the engine. --more-async-builtins
+// enables the 🚝 gate (sync stream/future read and write); without it,
+// commands needing it are skipped ("sync stream.read needs 🚝 ...").
 //
 // The script is assembled by `wasm-tools json-from-wast` (found on PATH, as
 // $WASM_TOOLS, or under $ORACLES/cargo/bin or
@@ -270,8 +272,10 @@ engine::TypeLabels LabelsFromWit(const wit::Resolve& r, wit::TypeId id, int dept
 
 class WastRunner {
  public:
-  WastRunner(std::string script, std::string dir, bool verbose)
-      : script_(std::move(script)), dir_(std::move(dir)), verbose_(verbose) {}
+  WastRunner(std::string script, std::string dir, bool verbose,
+             engine::RuntimeOptions options)
+      : script_(std::move(script)), dir_(std::move(dir)), verbose_(verbose),
+        options_(options) {}
 
   int Run(const JsonValue& doc) {
     const JsonValue* commands = doc.Find("commands");
@@ -279,7 +283,7 @@ class WastRunner {
       std::printf("%s: wasm-tools output has no \"commands\" array\n", script_.c_str());
       return 1;
     }
-    runtime_ = engine::NewRuntime();
+    runtime_ = engine::NewRuntime(options_);
     for (const JsonValue& cmd : commands->array()) Execute(cmd);
     PrintSummary();
     // Instances and the runtime go before the bytes they refer to.
@@ -739,6 +743,7 @@ class WastRunner {
   int skipped_ = 0;
   int trap_mismatches_ = 0;
   std::map<std::string, int> skip_reasons_;
+  engine::RuntimeOptions options_;
 };
 
 int Usage(const char* message) {
@@ -751,12 +756,15 @@ int Usage(const char* message) {
 int RunWast(const Args& args) {
   std::string file;
   bool verbose = false;
+  engine::RuntimeOptions options;
   for (std::string_view a : args) {
     if (a == "--verbose" || a == "-v") {
       verbose = true;
+    } else if (a == "--more-async-builtins") {
+      options.more_async_builtins = true;
     } else if (!a.empty() && a[0] == '-') {
       std::fprintf(stderr, "wasi-bridge: unknown option `%s`\n", std::string(a).c_str());
-      return Usage("wast takes FILE.wast [--verbose]");
+      return Usage("wast takes FILE.wast [--verbose] [--more-async-builtins]");
     } else if (file.empty()) {
       file = std::string(a);
     } else {
@@ -814,7 +822,7 @@ int RunWast(const Args& args) {
     return 1;
   }
   std::fflush(stdout);
-  return WastRunner(file, tmp.path(), verbose).Run(*doc);
+  return WastRunner(file, tmp.path(), verbose, options).Run(*doc);
 }
 
 }  // namespace wasi_bridge::cli

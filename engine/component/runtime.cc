@@ -579,7 +579,7 @@ struct Scope {
 
 class RuntimeImpl : public Runtime {
  public:
-  RuntimeImpl() : store_(NewWabtStore()) {}
+  explicit RuntimeImpl(RuntimeOptions options) : options_(options), store_(NewWabtStore()) {}
 
   absl::StatusOr<std::shared_ptr<ComponentInstance>> Instantiate(
       const bin::Component& component,
@@ -666,6 +666,7 @@ class RuntimeImpl : public Runtime {
   void Push(Scope& s, const ComponentItem& item, bin::SortKind kind);
   absl::StatusOr<std::shared_ptr<CoreModule>> Compile(bin::Bytes bytes);
 
+  RuntimeOptions options_;
   std::unique_ptr<CoreStore> store_;
   std::unique_ptr<AsyncStore> async_ = std::make_unique<AsyncStore>();
   uint64_t next_instance_ = 1;
@@ -1016,6 +1017,17 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
         CallSite cs = site(o);
         b.context = [cs]() mutable { return cs.Context(); };
         cabi::TypeRef payload = s.types[c.type_index].value->elem();
+        const bool copy = c.opcode == bin::CanonOpcode::kStreamRead ||
+                          c.opcode == bin::CanonOpcode::kStreamWrite ||
+                          c.opcode == bin::CanonOpcode::kFutureRead ||
+                          c.opcode == bin::CanonOpcode::kFutureWrite;
+        if (copy && !o.async && !options_.more_async_builtins) {
+          // Sync copies are gated by 🚝 (Explainer "Gated features").
+          return absl::UnimplementedError(absl::StrFormat(
+              "sync %s needs 🚝 (--more-async-builtins): `canon %s` without `async` is a "
+              "\"more async builtins\" feature; enable RuntimeOptions::more_async_builtins",
+              info->name, info->name));
+        }
         if (std::optional<CoreExtern> f = MakeCopyBuiltin(c, std::move(b), payload, o.async)) {
           s.core_funcs.push_back(*f);
           return absl::OkStatus();
@@ -1025,8 +1037,8 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
         return absl::OkStatus();
       }
       return absl::UnimplementedError(absl::StrFormat(
-          "canon %s%s: the engine does not implement this built-in yet (sync stream "
-          "and future copies, error contexts and threads come next)",
+          "canon %s%s: the engine does not implement this built-in yet (error contexts "
+          "and threads come next)",
           info->name, c.flag ? " cancellable" : ""));
     }
   }
@@ -1443,6 +1455,8 @@ absl::StatusOr<std::shared_ptr<ComponentInstance>> RuntimeImpl::InstantiateIn(
 
 }  // namespace
 
-std::unique_ptr<Runtime> NewRuntime() { return std::make_unique<RuntimeImpl>(); }
+std::unique_ptr<Runtime> NewRuntime(RuntimeOptions options) {
+  return std::make_unique<RuntimeImpl>(options);
+}
 
 }  // namespace wasi_bridge::engine

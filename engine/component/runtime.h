@@ -155,7 +155,16 @@ class Runtime {
   }
 };
 
-std::unique_ptr<Runtime> NewRuntime();
+// Gated Component Model features a runtime can enable.
+struct RuntimeOptions {
+  // 🚝 "more async builtins": `stream.read/write` and `future.read/write`
+  // without `async` (sync copies, which block the calling task until the
+  // copy completes). Off: such a built-in makes Instantiate return
+  // Unimplemented ("sync stream.read needs 🚝 (--more-async-builtins)").
+  bool more_async_builtins = false;
+};
+
+std::unique_ptr<Runtime> NewRuntime(RuntimeOptions options = {});
 
 }  // namespace wasi_bridge::engine
 

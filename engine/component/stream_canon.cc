@@ -68,6 +68,27 @@ absl::Status WaitForEvent(const AsyncBuiltinSite& s, const std::shared_ptr<CopyE
   return st;
 }
 
+// A sync copy (🚝) waits for its end's event. A callback-lifted task that
+// holds its instance's exclusive lock lets go of it while blocked here and
+// takes it back before going on: sync-streams.wast has the caller's next
+// async call into the instance start (STARTED, not STARTING) while the
+// blocked sync write's task is still suspended, and completes that write
+// only after the caller dropped its end (DROPPED), i.e. once the caller
+// itself waits.
+absl::Status WaitForCopy(const AsyncBuiltinSite& s, const std::shared_ptr<CopyEnd>& e) {
+  GuestTask* task = s.async->current();
+  InstanceState* inst = task != nullptr ? task->instance : nullptr;
+  const bool held = inst != nullptr && inst->exclusive == task;
+  if (held) inst->exclusive = nullptr;
+  e->set_sync_waiter(true);
+  absl::Status st = s.async->Block(
+      [e, held, inst] { return e->has_pending_event() && (!held || inst->exclusive == nullptr); },
+      [e] { return absl::StrCat("an event on ", Noun(e->future()), " end ", e->index()); });
+  e->set_sync_waiter(false);
+  if (held && st.ok()) inst->exclusive = task;
+  return st;
+}
+
 }  // namespace
 
 std::optional<CoreExtern> MakeCopyBuiltin(const bin::Canon& c, AsyncBuiltinSite site,
@@ -104,21 +125,23 @@ std::optional<CoreExtern> MakeCopyBuiltin(const bin::Canon& c, AsyncBuiltinSite 
     case Op::kStreamWrite:
     case Op::kFutureRead:
     case Op::kFutureWrite: {
-      // Sync copies (🚝) stay out: sync-streams.wast expects a blocked sync
-      // write in a callback task to finish before the caller's next async
-      // call starts, which the spec's scheduling does not give.
-      if (!async_option) return std::nullopt;
+      // Without `async` (🚝, gated by the runtime) the copy blocks the
+      // calling task until its event arrives (stream_copy, L2534-2576).
       const bool read = c.opcode == Op::kStreamRead || c.opcode == Op::kFutureRead;
       const EventCode code = future ? (read ? EventCode::kFutureRead : EventCode::kFutureWrite)
                                     : (read ? EventCode::kStreamRead : EventCode::kStreamWrite);
-      Fn f = [s, payload, future, read, code](
+      Fn f = [s, payload, future, read, code, async_option](
                  absl::Span<const CoreValue> a, absl::Span<CoreValue> r) -> absl::Status {
+        // A sync copy may block: like a sync cancel, it traps up front in a
+        // task that may not (trap-if-block-and-sync.wast).
+        if (!async_option && !s->async->MayBlock()) return AsyncStore::CannotBlock();
         WB_ASSIGN_OR_RETURN(auto e, GetEnd(*s->handles, a[0].i32(), future, read, payload));
         if (e->state_ == CopyState::kDone) return Trap(DoneMessage(future, read));
         if (e->state_ != CopyState::kIdle) {
           return Trap(absl::StrCat("cannot ", read ? "read from" : "write to", " a busy ",
                                    Noun(future)));
         }
+        if (!async_option) WB_RETURN_IF_ERROR(CheckSyncUse(*s, *e));
         const uint32_t ptr = a[1].i32();
         const uint32_t n = future ? 1 : a[2].i32();
         if (n > kMaxBufferLength) return Trap("buffer length too large");
@@ -132,7 +155,14 @@ std::optional<CoreExtern> MakeCopyBuiltin(const bin::Canon& c, AsyncBuiltinSite 
         }
         WB_RETURN_IF_ERROR(e->BeginCopy(read, code, GuestBuffer{payload, s->context, ptr, n, 0},
                                         s->instance.get()));
-        r[0] = CoreValue::I32(e->has_pending_event() ? e->TakeEvent().p2 : kBlocked);
+        if (!e->has_pending_event()) {
+          if (async_option) {
+            r[0] = CoreValue::I32(kBlocked);
+            return absl::OkStatus();
+          }
+          WB_RETURN_IF_ERROR(WaitForCopy(*s, e));
+        }
+        r[0] = CoreValue::I32(e->TakeEvent().p2);
         return absl::OkStatus();
       };
       return s->store->NewHostFunc(
