@@ -26,6 +26,10 @@ constexpr char kUsage[] =
     "                            0.3 only (the shim is spliced in)\n"
     "  conformance DIR [--runtime builtin|jco] [--upgrade] [--json F] [--junit F]\n"
     "                            run a wasi-testsuite directory and report\n"
+    "  run FILE [--env K=V]... [--inherit-env] [--] [args...]\n"
+    "                            run a command component (WASI 0.2 or 0.3) on\n"
+    "                            the engine's WASI 0.3 host; exits with the\n"
+    "                            guest's code\n"
     "  wast FILE.wast [--verbose] [--more-async-builtins]\n"
     "                            run a component-model spec test script on\n"
     "                            the engine (needs wasm-tools to assemble it)\n"
@@ -61,6 +65,7 @@ int main(int argc, char** argv) {
   if (command == "upgrade") return wasi_bridge::cli::RunUpgrade(args);
   if (command == "conformance") return wasi_bridge::cli::RunConformance(args);
   if (command == "wast") return wasi_bridge::cli::RunWast(args);
+  if (command == "run") return wasi_bridge::cli::RunRun(args);
   std::fprintf(stderr, "wasi-bridge: unknown command `%s`\n\n%s",
                std::string(command).c_str(), kUsage);
   return 2;

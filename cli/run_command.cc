@@ -1,0 +1,196 @@
+// `wasi-bridge run FILE [--env K=V]... [--inherit-env] [--dir H::G]...
+// [--] [args...]`: runs a command component on the engine's WASI 0.3
+// host. A component that imports WASI 0.2 is upgraded in memory first.
+//
+// Exit codes: the guest's (run returning ok -> 0, err -> 1, exit-with-code
+// -> that code); 1 for a trap, an unreadable or invalid component, or an
+// import the host does not provide (reported before anything runs); 2 for
+// a usage error.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "adapter/binary/reader.h"
+#include "adapter/binary/validator.h"
+#include "adapter/upgrade/upgrade.h"
+#include "cli/commands.h"
+#include "cli/file_io.h"
+#include "engine/component/runtime.h"
+#include "engine/wasi/host.h"
+
+extern char** environ;
+
+namespace wasi_bridge::cli {
+
+namespace {
+
+constexpr char kRunUsage[] =
+    "usage: wasi-bridge run FILE [--env K=V]... [--inherit-env] [--dir HOST::GUEST]... "
+    "[--] [args...]\n";
+constexpr char kRunExport[] = "wasi:cli/run@0.3.0";
+
+std::vector<std::string_view> ImportNames(const binary::Component& c) {
+  std::vector<std::string_view> names;
+  for (const auto& section : c.sections) {
+    if (const auto* imports = std::get_if<std::vector<binary::Import>>(&section.body)) {
+      for (const auto& im : *imports) names.push_back(im.name.name);
+    }
+  }
+  return names;
+}
+
+bool ImportsWasi02(const binary::Component& c) {
+  for (std::string_view name : ImportNames(c)) {
+    if (name.starts_with("wasi:") && name.find("@0.2.") != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+int Fail(const std::string& file, const std::string& message) {
+  std::fprintf(stderr, "wasi-bridge: %s: %s\n", file.c_str(), message.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int RunRun(const Args& args) {
+  std::string file;
+  engine::wasi::WasiConfig config;
+  bool inherit_env = false;
+  std::vector<std::pair<std::string, std::string>> envs;
+  std::vector<std::string> dirs;
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string_view a = args[i];
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (!file.empty()) break;  // the guest's own arguments start here
+    if (a == "--env" || a == "--dir") {
+      if (i + 1 == args.size()) {
+        std::fprintf(stderr, "wasi-bridge: %s needs a value\n%s", std::string(a).c_str(),
+                     kRunUsage);
+        return 2;
+      }
+      const std::string_view v = args[++i];
+      if (a == "--dir") {
+        dirs.emplace_back(v);
+        continue;
+      }
+      const size_t eq = v.find('=');
+      if (eq == std::string_view::npos || eq == 0) {
+        std::fprintf(stderr, "wasi-bridge: --env takes K=V, got `%s`\n", std::string(v).c_str());
+        return 2;
+      }
+      envs.emplace_back(std::string(v.substr(0, eq)), std::string(v.substr(eq + 1)));
+    } else if (a == "--inherit-env") {
+      inherit_env = true;
+    } else if (a == "-h" || a == "--help") {
+      std::fputs(kRunUsage, stdout);
+      return 0;
+    } else if (!a.empty() && a[0] == '-') {
+      std::fprintf(stderr, "wasi-bridge: unknown option `%s`\n%s", std::string(a).c_str(),
+                   kRunUsage);
+      return 2;
+    } else {
+      file = std::string(a);
+    }
+  }
+  if (file.empty()) {
+    if (i < args.size()) file = std::string(args[i++]);  // `run -- FILE args`
+  }
+  if (file.empty()) {
+    std::fputs(kRunUsage, stderr);
+    return 2;
+  }
+  if (!dirs.empty()) {
+    std::fprintf(stderr,
+                 "wasi-bridge: --dir: the filesystem is not implemented yet (%s)\n",
+                 dirs.front().c_str());
+    return 2;
+  }
+  config.args.push_back(file);
+  for (; i < args.size(); ++i) config.args.emplace_back(args[i]);
+  if (inherit_env) {
+    for (char** e = environ; e && *e; ++e) {
+      const std::string kv(*e);
+      const size_t eq = kv.find('=');
+      if (eq == std::string::npos) continue;
+      config.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    }
+  }
+  for (auto& kv : envs) {  // --env overrides an inherited variable
+    std::erase_if(config.env, [&](const auto& e) { return e.first == kv.first; });
+    config.env.push_back(std::move(kv));
+  }
+
+  auto data = ReadFile(file);
+  if (!data.ok()) return Fail(file, std::string(data.status().message()));
+  std::vector<uint8_t> bytes = std::move(*data);
+  auto component = binary::ReadComponent(binary::Bytes(bytes.data(), bytes.size()));
+  if (!component.ok()) return Fail(file, std::string(component.status().message()));
+  if (ImportsWasi02(*component)) {
+    auto upgraded = upgrade::UpgradeComponent(bytes);
+    if (!upgraded.ok()) {
+      return Fail(file, "cannot upgrade its WASI 0.2 imports: " +
+                            std::string(upgraded.status().message()));
+    }
+    bytes = std::move(upgraded->component);
+    component = binary::ReadComponent(binary::Bytes(bytes.data(), bytes.size()));
+    if (!component.ok()) return Fail(file, std::string(component.status().message()));
+  }
+  if (auto errors = binary::ValidateComponent(*component); !errors.empty()) {
+    return Fail(file, "invalid component: " + errors.front().message);
+  }
+
+  // A closed stdout/stderr pipe must become the guest's `pipe` error, not
+  // kill the process.
+  ::signal(SIGPIPE, SIG_IGN);
+  auto runtime = engine::NewRuntime();
+  engine::wasi::WasiHost host(*runtime, std::move(config));
+  std::vector<std::string> missing;
+  for (std::string_view name : ImportNames(*component)) {
+    if (!host.Provides(name)) missing.emplace_back(name);
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    return Fail(file, "imports what the WASI 0.3 host does not provide: " + list);
+  }
+  auto instance = runtime->Instantiate(*component, host.imports());
+  if (!instance.ok()) return Fail(file, std::string(instance.status().message()));
+  auto run_instance = (*instance)->Export(kRunExport);
+  if (!run_instance.ok() || !run_instance->instance) {
+    return Fail(file, std::string("does not export ") + kRunExport + " (not a command)");
+  }
+  auto run = run_instance->instance->Export("run");
+  if (!run.ok() || !run->func) {
+    return Fail(file, std::string(kRunExport) + " has no function `run`");
+  }
+  auto call = runtime->CallAsync(*run->func, {});
+  absl::Status status = call.ok() ? runtime->Run([&] { return (*call)->ready(); })
+                                  : call.status();
+  host.Flush();
+  std::fflush(stdout);
+  if (host.exit_code()) return *host.exit_code();
+  if (status.ok() && !(*call)->result().ok()) status = (*call)->result().status();
+  if (!status.ok()) {
+    std::fprintf(stderr, "wasi-bridge: %s: %s\n", file.c_str(),
+                 std::string(status.message()).c_str());
+    return 1;
+  }
+  const auto& result = *(*call)->result();
+  if (result && result->Is<engine::cabi::VariantValue>() &&
+      result->Get<engine::cabi::VariantValue>()->index != 0) {
+    return 1;  // run returned err
+  }
+  return 0;
+}
+
+}  // namespace wasi_bridge::cli
