@@ -91,6 +91,10 @@ int RunConformance(const Args& args) {
     if (!pattern->ok()) return Usage(("bad --filter: " + pattern->error()).c_str());
   }
   // node_modules beside jco's .bin directory (npm's layout) unless ORACLES says.
+  {
+    std::error_code self_ec;
+    options.wasi_bridge = fs::read_symlink("/proc/self/exe", self_ec).string();
+  }
   options.node_modules = std::getenv("ORACLES")
                              ? oracles + "/node_modules"
                              : fs::path(options.jco).parent_path().parent_path().string();
@@ -117,9 +121,12 @@ int RunConformance(const Args& args) {
     if (pattern && !RE2::PartialMatch(c.name, *pattern)) continue;
     cf::CaseResult r{c.name};
     const auto start = std::chrono::steady_clock::now();
-    if (!c.skip.empty() || !unavailable.empty()) {
+    const std::string cannot = c.skip.empty() && unavailable.empty()
+                                   ? (*runtime)->CannotRun(c)
+                                   : std::string();
+    if (!c.skip.empty() || !unavailable.empty() || !cannot.empty()) {
       r.status = cf::Status::kSkip;
-      r.reason = c.skip.empty() ? unavailable : c.skip;
+      r.reason = !c.skip.empty() ? c.skip : !unavailable.empty() ? unavailable : cannot;
     } else {
       auto run = (*runtime)->Run(c, dir);
       if (!run.ok()) {

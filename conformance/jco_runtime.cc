@@ -144,28 +144,10 @@ class JcoRuntime : public Runtime {
   bool prepared_ = false;
 };
 
-// The built-in engine has no WASI 0.3 host yet: every case is skipped with
-// that reason rather than reported as failing.
-class BuiltinRuntime : public Runtime {
- public:
-  std::string name() const override { return "builtin"; }
-  std::string Unavailable() const override {
-    return "the built-in engine has no WASI 0.3 host yet (async ABI and host "
-           "are the next engine milestones); use --runtime jco";
-  }
-  absl::StatusOr<ProcessResult> Run(const TestCase&, const std::string&) override {
-    return absl::UnimplementedError(Unavailable());
-  }
-};
-
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Runtime>> MakeRuntime(const std::string& name,
-                                                     const RuntimeOptions& options) {
-  if (name == "jco") return std::make_unique<JcoRuntime>(options);
-  if (name == "builtin") return std::make_unique<BuiltinRuntime>();
-  return absl::InvalidArgumentError(
-      absl::StrFormat("unknown runtime \"%s\" (builtin, jco)", name));
+std::unique_ptr<Runtime> MakeJcoRuntime(const RuntimeOptions& options) {
+  return std::make_unique<JcoRuntime>(options);
 }
 
 }  // namespace wasi_bridge::conformance

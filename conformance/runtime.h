@@ -20,8 +20,11 @@ struct RuntimeOptions {
   std::chrono::milliseconds timeout{60000};
   std::string work_dir;  // scratch space, removed by the caller
   // jco: the jco CLI, Node (26+ for WASI 0.3: JSPI) and the node_modules
-  // holding preview2-shim and preview3-shim.
+  // holding preview2-shim and preview3-shim. The builtin runtime uses jco
+  // only to adapt p1 modules.
   std::string jco, node, node_modules;
+  // builtin: the wasi-bridge executable whose `run` command runs a case.
+  std::string wasi_bridge;
 };
 
 class Runtime {
@@ -30,11 +33,16 @@ class Runtime {
   virtual std::string name() const = 0;
   // Why no case can run on this runtime here ("" when it can).
   virtual std::string Unavailable() const { return ""; }
+  // Why this case cannot run on this runtime ("" when it can).
+  virtual std::string CannotRun(const TestCase&) const { return ""; }
   // Prepares and runs one case. An error means the case could not be run
   // (adapting, upgrading or transpiling failed), with the reason.
   virtual absl::StatusOr<ProcessResult> Run(const TestCase& c,
                                             const std::string& suite_dir) = 0;
 };
+
+std::unique_ptr<Runtime> MakeJcoRuntime(const RuntimeOptions& options);
+std::unique_ptr<Runtime> MakeBuiltinRuntime(const RuntimeOptions& options);
 
 // "jco" or "builtin"; anything else is an InvalidArgument error.
 absl::StatusOr<std::unique_ptr<Runtime>> MakeRuntime(const std::string& name,

@@ -1,0 +1,87 @@
+// The builtin runtime: `wasi-bridge run` on the project's own engine and
+// WASI 0.3 host (0.2 components are upgraded in memory by `run` itself).
+#include <filesystem>
+
+#include "absl/strings/str_format.h"
+#include "adapter/support/status_macros.h"
+#include "conformance/runtime.h"
+
+namespace wasi_bridge::conformance {
+namespace {
+
+namespace fs = std::filesystem;
+
+class BuiltinRuntime : public Runtime {
+ public:
+  explicit BuiltinRuntime(RuntimeOptions options) : options_(std::move(options)) {}
+
+  std::string name() const override { return "builtin"; }
+
+  std::string CannotRun(const TestCase& c) const override {
+    if (c.root) {
+      return "needs a preopened directory: the built-in host has no filesystem yet";
+    }
+    std::error_code ec;
+    if (c.is_core_module && !fs::exists(options_.jco, ec)) {
+      return "a p1 module needs the preview1 adapter, applied with jco (not found)";
+    }
+    return "";
+  }
+
+  absl::StatusOr<ProcessResult> Run(const TestCase& c, const std::string&) override {
+    std::error_code ec;
+    fs::create_directories(options_.work_dir, ec);
+    // Run it as <name>.wasm so the guest's argv[0] is what the suite expects.
+    const std::string file = c.name + ".wasm";
+    const std::string path = options_.work_dir + "/" + file;
+    if (c.is_core_module) {
+      ProcessSpec adapt;
+      adapt.argv = {options_.jco, "new", c.wasm, "--wasi-command", "-o", path};
+      adapt.env = {"PATH=" + std::string(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin"),
+                   "HOME=" + std::string(getenv("HOME") ? getenv("HOME") : "/tmp")};
+      WB_ASSIGN_OR_RETURN(ProcessResult r, RunProcess(adapt));
+      if (r.exit_code != 0 || r.timed_out || r.signaled) {
+        return absl::FailedPreconditionError("jco new (preview1 adapter) failed: " +
+                                             r.stderr_data);
+      }
+    } else {
+      fs::copy_file(c.wasm, path, fs::copy_options::overwrite_existing, ec);
+      if (ec) return absl::InternalError(absl::StrFormat("copying %s: %s", c.wasm, ec.message()));
+    }
+    ProcessSpec spec;
+    spec.argv = {options_.wasi_bridge, "run"};
+    for (const auto& [k, v] : c.env) {
+      spec.argv.push_back("--env");
+      spec.argv.push_back(k + "=" + v);
+    }
+    spec.argv.push_back("--");
+    spec.argv.push_back(file);
+    spec.argv.insert(spec.argv.end(), c.args.begin(), c.args.end());
+    spec.env = {"PATH=" + std::string(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin")};
+    spec.cwd = options_.work_dir;
+    spec.stdin_data = c.stdin_data;
+    spec.timeout = options_.timeout;
+    auto result = RunProcess(spec);
+    fs::remove(path, ec);
+    return result;
+  }
+
+ private:
+  RuntimeOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Runtime> MakeBuiltinRuntime(const RuntimeOptions& options) {
+  return std::make_unique<BuiltinRuntime>(options);
+}
+
+absl::StatusOr<std::unique_ptr<Runtime>> MakeRuntime(const std::string& name,
+                                                     const RuntimeOptions& options) {
+  if (name == "jco") return MakeJcoRuntime(options);
+  if (name == "builtin") return MakeBuiltinRuntime(options);
+  return absl::InvalidArgumentError(
+      absl::StrFormat("unknown runtime \"%s\" (builtin, jco)", name));
+}
+
+}  // namespace wasi_bridge::conformance
