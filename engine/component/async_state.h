@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/cabi/memory.h"
@@ -111,6 +112,12 @@ struct AsyncStore {
   // Promises of host calls of async-typed exports still in flight
   // (Runtime::CallAsync): failed with the trap if the store's tasks die.
   std::vector<std::weak_ptr<HostPromise>> host_calls;
+  // Promises of async-lowered calls of async host functions still pending
+  // (AsyncHostFunctionImpl::Start): the store keeps them alive until they
+  // resolve, since the host may hold only weak references (a timer's
+  // callback, say) and the caller's subtask only reaches them through
+  // CallRequest::cancel.
+  absl::flat_hash_map<const HostPromise*, std::shared_ptr<HostPromise>> pending_host_promises;
   std::shared_ptr<std::vector<InstanceState*>> stack =
       std::make_shared<std::vector<InstanceState*>>();
   absl::Status trap;  // set by a task that trapped off the caller's stack

@@ -60,11 +60,16 @@ absl::Status AsyncHostFunctionImpl::Start(std::shared_ptr<CallRequest> req) {
   };
   if (p->ready()) return Deliver(*req, *p);
   AsyncStore* async = async_;
+  // The store owns the pending promise: the host may keep only weak
+  // references to it (a timer's callback), and the caller's subtask only
+  // reaches it through req->cancel.
+  async->pending_host_promises.emplace(p.get(), p);
   // Resolve() may run anywhere (inside another guest's host call, say):
   // the result is lowered into the caller from the event loop instead.
   p->OnReady([async, req, weak] {
     auto promise = weak.lock();
     if (promise == nullptr) return;
+    async->pending_host_promises.erase(promise.get());
     async->loop.Post([async, req, promise] {
       absl::Status s = Deliver(*req, *promise);
       if (!s.ok() && async->trap.ok()) async->trap = s;

@@ -1,9 +1,11 @@
 // wasi:random/{random,insecure,insecure-seed}@0.3.0 over getrandom(2).
 #include <sys/random.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_format.h"
@@ -72,11 +74,22 @@ void AddRandom(const std::shared_ptr<WasiContext>& ctx, Imports& out) {
   auto seed = NewHostInstance();
   FuncSignature seed_sig;
   seed_sig.result = CabiType::Tuple({CabiType::U64(), CabiType::U64()});
-  seed->Add("get-insecure-seed", rt.HostFunc(seed_sig, [](std::vector<Value>) -> CallResult {
-    uint64_t v[2] = {0, 0};
-    if (absl::Status s = Fill(reinterpret_cast<uint8_t*>(v), sizeof v); !s.ok()) return s;
-    return Value::Tuple({Value::U64(v[0]), Value::U64(v[1])});
-  }));
+  // The spec: the seed is fixed for the instance ("returns the same value
+  // every time"): drawn on the first call, then kept.
+  auto fixed = std::make_shared<std::optional<std::array<uint64_t, 2>>>();
+  seed->Add("get-insecure-seed",
+            rt.HostFunc(seed_sig, [fixed](std::vector<Value>) -> CallResult {
+              if (!fixed->has_value()) {
+                std::array<uint64_t, 2> v = {0, 0};
+                if (absl::Status s = Fill(reinterpret_cast<uint8_t*>(v.data()), sizeof v);
+                    !s.ok()) {
+                  return s;
+                }
+                *fixed = v;
+              }
+              const std::array<uint64_t, 2>& v = **fixed;
+              return Value::Tuple({Value::U64(v[0]), Value::U64(v[1])});
+            }));
   Provide(out, "wasi:random/insecure-seed@0.3.0", seed);
 }
 

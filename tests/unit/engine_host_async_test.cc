@@ -154,6 +154,26 @@ TEST_F(HostAsyncTest, AsyncLoweredHostCallResolvedFromATimer) {
   EXPECT_EQ(**(*call)->result(), Value::U32(42));
 }
 
+// The host may keep only a weak reference to the promise it returned (a
+// timer's callback, say): the store keeps it alive while the guest's
+// subtask waits for it.
+TEST_F(HostAsyncTest, PromiseHeldOnlyWeaklyByTheHostStillResolves) {
+  auto call = runtime_->CallAsync(*Export("task"), {Value::U32(21)});
+  ASSERT_TRUE(call.ok()) << call.status();
+  ASSERT_EQ(pending_.size(), 1u);
+  std::weak_ptr<HostPromise> weak = pending_[0].promise;
+  pending_.clear();
+  ASSERT_FALSE(weak.expired());
+  runtime_->loop()->AddTimer(1ms, [weak] {
+    if (auto p = weak.lock()) p->Resolve(Value::U32(42));
+  });
+  absl::Status s = runtime_->Run([&] { return (*call)->ready(); });
+  ASSERT_TRUE(s.ok()) << s;
+  ASSERT_TRUE((*call)->result().ok()) << (*call)->result().status();
+  EXPECT_EQ(**(*call)->result(), Value::U32(42));
+  EXPECT_TRUE(weak.expired());  // released once delivered
+}
+
 TEST_F(HostAsyncTest, ImmediatePromiseReturnsAtOnce) {
   immediate_ = true;
   auto r = Export("task")->Call({Value::U32(5)});

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "engine/cabi/value.h"
+#include "engine/component/async_state.h"
+#include "engine/component/host_call.h"
 #include "engine/component/runtime.h"
 #include "engine/wasi/host.h"
 #include "gtest/gtest.h"
@@ -115,6 +117,67 @@ TEST(WasiHostTest, Clocks) {
   ASSERT_NE(rec, nullptr);
   EXPECT_GT(*rec->fields.at(0).Get<int64_t>(), 1600000000);
   EXPECT_LT(*rec->fields.at(1).Get<uint32_t>(), 1000000000u);
+}
+
+TEST(WasiHostTest, InsecureSeedIsFixedPerInstance) {
+  auto rt = NewRuntime();
+  WasiHost host(*rt, {});
+  auto seed = Func(host, "wasi:random/insecure-seed@0.3.0", "get-insecure-seed");
+  auto a = seed->Call({});
+  auto b = seed->Call({});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(**a, **b);
+  WasiHost other(*rt, {});
+  auto c = Func(other, "wasi:random/insecure-seed@0.3.0", "get-insecure-seed")->Call({});
+  ASSERT_TRUE(c.ok());
+  EXPECT_NE(**a, **c);  // 2^-128
+}
+
+// An async-lowered call of `wait-for` (as a guest's subtask would start
+// it): the timer resolves it, and subtask.cancel reaches the host, which
+// answers CANCELLED, though nobody but the store holds the promise.
+TEST(WasiHostTest, MonotonicWaitForResolvesAndCancels) {
+  auto rt = NewRuntime();
+  WasiHost host(*rt, {});
+  auto* wait = dynamic_cast<AsyncHostFunctionImpl*>(
+      Func(host, "wasi:clocks/monotonic-clock@0.3.0", "wait-for").get());
+  ASSERT_NE(wait, nullptr);
+  struct Outcome {
+    bool returned = false;
+    bool cancelled = false;
+  };
+  auto start = [&](uint64_t ns, Outcome& out) {
+    auto req = std::make_shared<CallRequest>();
+    req->on_start = [ns]() -> absl::StatusOr<std::vector<Value>> {
+      return std::vector<Value>{Value::U64(ns)};
+    };
+    req->on_resolve = [&out, r = req.get()](std::optional<Value>) {
+      out.returned = true;
+      r->resolved = true;
+      return absl::OkStatus();
+    };
+    req->on_cancelled = [&out, r = req.get()] {
+      out.cancelled = true;
+      r->resolved = true;
+      return absl::OkStatus();
+    };
+    EXPECT_TRUE(wait->Start(req).ok());
+    return req;
+  };
+  Outcome soon;
+  std::shared_ptr<CallRequest> req = start(1000000, soon);  // 1 ms
+  EXPECT_FALSE(soon.returned);
+  absl::Status s = rt->Run([&] { return soon.returned; });
+  ASSERT_TRUE(s.ok()) << s;
+
+  Outcome never;
+  req = start(uint64_t{3600} * 1000000000, never);  // an hour
+  ASSERT_EQ(rt->loop()->timers(), 1u);
+  req->cancel();
+  s = rt->Run([&] { return never.cancelled; });
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_FALSE(never.returned);
+  EXPECT_EQ(rt->loop()->timers(), 0u);  // the timer went with it
 }
 
 TEST(WasiHostTest, NoPreopensWithoutDir) {
