@@ -7,6 +7,7 @@
 // import the host does not provide (reported before anything runs); 2 for
 // a usage error.
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -109,11 +110,22 @@ int RunRun(const Args& args) {
     std::fputs(kRunUsage, stderr);
     return 2;
   }
-  if (!dirs.empty()) {
-    std::fprintf(stderr,
-                 "wasi-bridge: --dir: the filesystem is not implemented yet (%s)\n",
-                 dirs.front().c_str());
-    return 2;
+  for (const std::string& d : dirs) {
+    // HOST::GUEST, or DIR meaning DIR::DIR (as wasmtime's --dir).
+    const size_t sep = d.find("::");
+    std::string host = sep == std::string::npos ? d : d.substr(0, sep);
+    std::string guest = sep == std::string::npos ? d : d.substr(sep + 2);
+    if (host.empty() || guest.empty()) {
+      std::fprintf(stderr, "wasi-bridge: --dir takes HOST::GUEST or DIR, got `%s`\n%s",
+                   d.c_str(), kRunUsage);
+      return 2;
+    }
+    struct stat st{};
+    if (::stat(host.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      std::fprintf(stderr, "wasi-bridge: --dir: `%s` is not a directory\n", host.c_str());
+      return 1;
+    }
+    config.preopens.emplace_back(std::move(host), std::move(guest));
   }
   config.args.push_back(file);
   for (; i < args.size(); ++i) config.args.emplace_back(args[i]);

@@ -18,9 +18,6 @@ class BuiltinRuntime : public Runtime {
   std::string name() const override { return "builtin"; }
 
   std::string CannotRun(const TestCase& c) const override {
-    if (c.root) {
-      return "needs a preopened directory: the built-in host has no filesystem yet";
-    }
     std::error_code ec;
     if (c.is_core_module && !fs::exists(options_.jco, ec)) {
       return "a p1 module needs the preview1 adapter, applied with jco (not found)";
@@ -28,7 +25,7 @@ class BuiltinRuntime : public Runtime {
     return "";
   }
 
-  absl::StatusOr<ProcessResult> Run(const TestCase& c, const std::string&) override {
+  absl::StatusOr<ProcessResult> Run(const TestCase& c, const std::string& suite_dir) override {
     std::error_code ec;
     fs::create_directories(options_.work_dir, ec);
     // Run it as <name>.wasm so the guest's argv[0] is what the suite expects.
@@ -54,6 +51,18 @@ class BuiltinRuntime : public Runtime {
       spec.argv.push_back("--env");
       spec.argv.push_back(k + "=" + v);
     }
+    std::string root;
+    if (c.root) {
+      // A fresh copy per case (cases write into their directory), granted
+      // as the guest's "/" (symlinks are copied as symlinks).
+      root = options_.work_dir + "/" + c.name + "-root";
+      fs::remove_all(root, ec);
+      fs::copy(fs::path(suite_dir) / *c.root, root,
+               fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
+      if (ec) return absl::InternalError(absl::StrFormat("copying %s: %s", *c.root, ec.message()));
+      spec.argv.push_back("--dir");
+      spec.argv.push_back(root + "::/");
+    }
     spec.argv.push_back("--");
     spec.argv.push_back(file);
     spec.argv.insert(spec.argv.end(), c.args.begin(), c.args.end());
@@ -63,6 +72,7 @@ class BuiltinRuntime : public Runtime {
     spec.timeout = options_.timeout;
     auto result = RunProcess(spec);
     fs::remove(path, ec);
+    if (!root.empty()) fs::remove_all(root, ec);
     return result;
   }
 

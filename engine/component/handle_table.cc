@@ -171,6 +171,21 @@ void ResourceHandleTable::EndLendsSince(size_t mark) {
   }
 }
 
+std::vector<uint32_t> ResourceHandleTable::TakeLendsSince(size_t mark) {
+  std::vector<uint32_t> out;
+  if (call_lends_.size() > mark) {
+    out.assign(call_lends_.begin() + static_cast<std::ptrdiff_t>(mark), call_lends_.end());
+    call_lends_.resize(mark);
+  }
+  return out;
+}
+
+void ResourceHandleTable::EndLends(const std::vector<uint32_t>& handles) {
+  for (uint32_t h : handles) {
+    if (h < entries_.size() && entries_[h].live && entries_[h].lends > 0) --entries_[h].lends;
+  }
+}
+
 absl::StatusOr<uint32_t> ResourceHandleTable::LowerOwn(
     cabi::ResourceId resource, uint32_t rep) {
   return Add(Entry{resource, rep, /*own=*/true});

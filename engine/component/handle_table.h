@@ -74,6 +74,11 @@ class ResourceHandleTable : public cabi::HandleTable {
   // lent until that call returns: they cannot be dropped or moved meanwhile.
   size_t LendMark() const { return call_lends_.size(); }
   void EndLendsSince(size_t mark);
+  // For a call that may outlive others (an async or suspending callee):
+  // takes the lends recorded since `mark` off the call stack, to end them
+  // with EndLends when that call resolves.
+  std::vector<uint32_t> TakeLendsSince(size_t mark);
+  void EndLends(const std::vector<uint32_t>& handles);
 
  private:
   struct Entry {

@@ -54,7 +54,10 @@ class HostCopy : public std::enable_shared_from_this<HostCopy> {
   bool busy() const { return end_->busy(); }
   bool closed() const { return closed_ || end_->state_ == CopyState::kDone; }
 
-  absl::Status Begin(bool read, std::vector<uint8_t> buffer, Done done) {
+  // `elements`: how many elements `buffer` starts with (the rest holds the
+  // strings they point to); by default all of it is elements.
+  absl::Status Begin(bool read, std::vector<uint8_t> buffer, Done done,
+                     std::optional<uint32_t> elements = std::nullopt) {
     const char* noun = future() ? "future" : "stream";
     if (read != readable()) {
       return absl::FailedPreconditionError(
@@ -70,12 +73,14 @@ class HostCopy : public std::enable_shared_from_this<HostCopy> {
       return absl::FailedPreconditionError(absl::StrCat("an op on the ", noun, " is in flight"));
     }
     const uint32_t size = element_size();
-    if (buffer.size() % size != 0 || buffer.size() / size > kMaxElements) {
+    if (elements && uint64_t{*elements} * size <= buffer.size() && *elements <= kMaxElements) {
+      // checked: whole elements, then their strings
+    } else if (buffer.size() % size != 0 || buffer.size() / size > kMaxElements) {
       return absl::InvalidArgumentError(
           absl::StrCat("a ", noun, " buffer must hold whole elements of ", size,
                        " bytes, at most ", kMaxElements));
     }
-    const auto n = static_cast<uint32_t>(buffer.size() / size);
+    const auto n = elements ? *elements : static_cast<uint32_t>(buffer.size() / size);
     mem_.bytes = std::move(buffer);
     done_ = std::move(done);
     const EventCode code = future() ? (read ? EventCode::kFutureRead : EventCode::kFutureWrite)
@@ -142,10 +147,18 @@ class StreamEndImpl : public HostStreamEnd {
   bool busy() const override { return c_->busy(); }
   bool closed() const override { return c_->closed(); }
   absl::Status Write(std::vector<uint8_t> data, Done done) override {
+    if (!HostCopyable(payload())) {
+      return absl::InvalidArgumentError("a stream of strings is written with WriteValues");
+    }
     return c_->Begin(false, std::move(data), std::move(done));
   }
   absl::Status Read(std::vector<uint8_t> buffer, Done done) override {
     return c_->Begin(true, std::move(buffer), std::move(done));
+  }
+  absl::Status WriteValues(const std::vector<cabi::Value>& values, Done done) override {
+    WB_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, EncodeElements(payload(), values));
+    return c_->Begin(false, std::move(bytes), std::move(done),
+                     static_cast<uint32_t>(values.size()));
   }
   void Cancel() override { c_->Cancel(); }
   void Close() override { c_->Close(); }
@@ -169,10 +182,12 @@ class FutureEndImpl : public HostFutureEnd {
       if (!value) return absl::InvalidArgumentError("the future needs a value");
       WB_ASSIGN_OR_RETURN(bytes, EncodeElements(payload(), {*value}));
     }
+    const uint32_t n = value ? 1 : static_cast<uint32_t>(bytes.size() / c_->element_size());
     return c_->Begin(false, std::move(bytes),
                      [done = std::move(done)](HostCopyResult r, uint32_t, std::vector<uint8_t>) {
                        done(r);
-                     });
+                     },
+                     n);
   }
   absl::Status Read(
       std::function<void(HostCopyResult, std::optional<cabi::Value>)> done) override {
@@ -195,8 +210,8 @@ class FutureEndImpl : public HostFutureEnd {
   std::shared_ptr<HostCopy> c_;
 };
 
-absl::Status CheckPayload(const cabi::TypeRef& payload) {
-  if (HostCopyable(payload)) return absl::OkStatus();
+absl::Status CheckPayload(const cabi::TypeRef& payload, bool host_writes = false) {
+  if (host_writes ? HostWritable(payload) : HostCopyable(payload)) return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::StrCat("the host cannot copy elements of ", cabi::ToString(payload),
                    " (strings, lists, handles, streams and futures need a guest)"));
@@ -217,30 +232,32 @@ absl::StatusOr<std::shared_ptr<CopyEnd>> TakeEnd(AsyncStore& async, uint32_t tic
 
 }  // namespace
 
-bool HostCopyable(const cabi::TypeRef& t) {
+static bool HostCopyable(const cabi::TypeRef& t, bool strings) {
   if (!t) return true;
   using K = cabi::TypeKind;
   switch (t->kind()) {
-    case K::kString: case K::kList: case K::kMap: case K::kOwn: case K::kBorrow:
+    case K::kString:
+      return strings;
+    case K::kList: case K::kMap: case K::kOwn: case K::kBorrow:
     case K::kStream: case K::kFuture: case K::kErrorContext:
       return false;
     case K::kFixedList: case K::kOption:
-      return HostCopyable(t->elem());
+      return HostCopyable(t->elem(), strings);
     case K::kResult:
-      return HostCopyable(t->ok()) && HostCopyable(t->err());
+      return HostCopyable(t->ok(), strings) && HostCopyable(t->err(), strings);
     case K::kRecord:
       for (const auto& f : t->fields()) {
-        if (!HostCopyable(f.type)) return false;
+        if (!HostCopyable(f.type, strings)) return false;
       }
       return true;
     case K::kTuple:
       for (const auto& e : t->elems()) {
-        if (!HostCopyable(e)) return false;
+        if (!HostCopyable(e, strings)) return false;
       }
       return true;
     case K::kVariant:
       for (const auto& c : t->cases()) {
-        if (!HostCopyable(c.type)) return false;
+        if (!HostCopyable(c.type, strings)) return false;
       }
       return true;
     default:
@@ -248,15 +265,29 @@ bool HostCopyable(const cabi::TypeRef& t) {
   }
 }
 
+bool HostCopyable(const cabi::TypeRef& t) { return HostCopyable(t, false); }
+bool HostWritable(const cabi::TypeRef& t) { return HostCopyable(t, true); }
+
 absl::StatusOr<std::vector<uint8_t>> EncodeElements(const cabi::TypeRef& payload,
                                                     const std::vector<cabi::Value>& values) {
-  WB_RETURN_IF_ERROR(CheckPayload(payload));
+  WB_RETURN_IF_ERROR(CheckPayload(payload, /*host_writes=*/true));
   if (!payload) return std::vector<uint8_t>(values.size());
   const uint32_t size = cabi::ElemSize(payload);
   VectorMemory mem;
   mem.bytes.resize(uint64_t{size} * values.size());
   cabi::CallContext ctx;
   ctx.memory = &mem;
+  // Strings go after the elements, their pointers relative to the buffer.
+  ctx.realloc = [&mem](uint32_t, uint32_t, uint32_t align,
+                       uint32_t new_size) -> absl::StatusOr<uint32_t> {
+    size_t at = mem.bytes.size();
+    if (align > 1) at = (at + align - 1) / align * align;
+    if (at + new_size > (uint64_t{1} << 31)) {
+      return absl::ResourceExhaustedError("host stream buffer too large");
+    }
+    mem.bytes.resize(at + new_size);
+    return static_cast<uint32_t>(at);
+  };
   for (size_t i = 0; i < values.size(); ++i) {
     WB_RETURN_IF_ERROR(cabi::Store(ctx, payload, values[i], static_cast<uint32_t>(i * size)));
   }
@@ -285,7 +316,7 @@ absl::StatusOr<std::vector<cabi::Value>> DecodeElements(const cabi::TypeRef& pay
 }
 
 absl::StatusOr<HostStreamPair> NewHostStream(AsyncStore& async, cabi::TypeRef payload) {
-  WB_RETURN_IF_ERROR(CheckPayload(payload));
+  WB_RETURN_IF_ERROR(CheckPayload(payload, /*host_writes=*/true));
   auto shared = std::make_shared<SharedCopy>(payload, false);
   auto rd = std::make_shared<CopyEnd>(shared, true);
   auto wr = std::make_shared<CopyEnd>(shared, false);
@@ -295,7 +326,7 @@ absl::StatusOr<HostStreamPair> NewHostStream(AsyncStore& async, cabi::TypeRef pa
 }
 
 absl::StatusOr<HostFuturePair> NewHostFuture(AsyncStore& async, cabi::TypeRef payload) {
-  WB_RETURN_IF_ERROR(CheckPayload(payload));
+  WB_RETURN_IF_ERROR(CheckPayload(payload, /*host_writes=*/true));
   auto shared = std::make_shared<SharedCopy>(payload, true);
   auto rd = std::make_shared<CopyEnd>(shared, true);
   auto wr = std::make_shared<CopyEnd>(shared, false);

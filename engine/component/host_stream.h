@@ -13,8 +13,10 @@
 //
 // Elements are bytes in the Canonical ABI memory layout of the payload
 // (EncodeElements/DecodeElements convert from and to Values). Payloads
-// that hold strings, lists, handles, streams or futures cannot be copied
-// by the host (the host has no allocator or handle table in the buffer).
+// that hold lists, handles, streams or futures cannot be copied by the
+// host (the host has no allocator or handle table in the buffer); strings
+// can be written by the host (EncodeElements puts them after the elements)
+// but not read.
 #ifndef WASI_BRIDGE_ENGINE_COMPONENT_HOST_STREAM_H_
 #define WASI_BRIDGE_ENGINE_COMPONENT_HOST_STREAM_H_
 
@@ -54,6 +56,10 @@ class HostStreamEnd {
   // of `buffer`; `done` gets how many (the first count * element_size()
   // bytes of the buffer), DROPPED once the writer is gone.
   virtual absl::Status Read(std::vector<uint8_t> buffer, Done done) = 0;
+  // Writable end: offers `values` (encoded with EncodeElements, so they
+  // may hold strings, which follow the elements in the host's buffer).
+  // `done`'s count says how many were taken; offer the rest again.
+  virtual absl::Status WriteValues(const std::vector<cabi::Value>& values, Done done) = 0;
   // Ends the op in flight: its `done` runs with what it reached
   // (CANCELLED, or COMPLETED/DROPPED if that raced ahead).
   virtual void Cancel() = 0;
@@ -94,6 +100,9 @@ struct HostFuturePair {
 
 // Whether the host can copy elements of `payload` (null is fine).
 bool HostCopyable(const cabi::TypeRef& payload);
+// Payloads the host can write (not read): HostCopyable ones and strings
+// anywhere in them (NewStream/NewFuture, EncodeElements, WriteValues).
+bool HostWritable(const cabi::TypeRef& payload);
 // Values <-> elements in the payload's memory layout.
 absl::StatusOr<std::vector<uint8_t>> EncodeElements(const cabi::TypeRef& payload,
                                                     const std::vector<cabi::Value>& values);

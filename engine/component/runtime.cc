@@ -630,6 +630,9 @@ class RuntimeImpl : public Runtime {
   }
 
   EventLoop* loop() override { return &async_->loop; }
+  void SetHostResourceDrop(cabi::ResourceId id, std::function<void(uint32_t)> on_drop) override {
+    (*host_drops_)[id] = std::move(on_drop);
+  }
 
   absl::StatusOr<HostStreamPair> NewStream(cabi::TypeRef payload) override {
     return NewHostStream(*async_, std::move(payload));
@@ -674,6 +677,10 @@ class RuntimeImpl : public Runtime {
   absl::flat_hash_map<const uint8_t*, std::shared_ptr<CoreModule>> modules_;
   // Resource id -> defining instance, for handle tables' `owns`.
   absl::flat_hash_map<cabi::ResourceId, std::shared_ptr<RtResource>> resources_;
+  // Host-defined resources' drop hooks (SetHostResourceDrop).
+  std::shared_ptr<absl::flat_hash_map<cabi::ResourceId, std::function<void(uint32_t)>>>
+      host_drops_ = std::make_shared<
+          absl::flat_hash_map<cabi::ResourceId, std::function<void(uint32_t)>>>();
 };
 
 absl::StatusOr<std::shared_ptr<CoreModule>> RuntimeImpl::Compile(
@@ -926,14 +933,18 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
             for (const auto& a : args) flat_args.push_back(ToCabi(a));
             // Handles lent to the callee stay lent until it returns.
             const size_t lends = cs.handles->LendMark();
+            std::vector<uint32_t> lent;
             auto call = [&]() -> absl::Status {
               WB_ASSIGN_OR_RETURN(cabi::LiftedArgs lifted,
                                   cabi::LiftFunctionArgs(ctx, ParamTypes(sig),
                                                          ResultTypes(sig),
                                                          flat_args));
+              // The callee may suspend while other calls lend and return:
+              // its lends end with it, not with whoever returns first.
+              lent = cs.handles->TakeLendsSince(lends);
               WB_ASSIGN_OR_RETURN(std::optional<cabi::Value> r,
                                   callee->Call(std::move(lifted.args)));
-              cs.handles->EndLendsSince(lends);
+              cs.handles->EndLends(std::exchange(lent, {}));
               std::vector<cabi::Value> values;
               if (r) values.push_back(std::move(*r));
               WB_ASSIGN_OR_RETURN(
@@ -946,6 +957,7 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
               return absl::OkStatus();
             };
             absl::Status status = call();
+            cs.handles->EndLends(lent);
             cs.handles->EndLendsSince(lends);
             return AsTrap(status);
           }));
@@ -959,12 +971,13 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
       CoreStore* store = store_.get();
       const bin::CanonOpcode op = c.opcode;
       std::shared_ptr<InstanceState> state = s.state;
+      auto host_drops = host_drops_;
       const CoreFuncType type =
           op == bin::CanonOpcode::kResourceDrop
               ? CoreFuncType{{CoreType::kI32}, {}}
               : CoreFuncType{{CoreType::kI32}, {CoreType::kI32}};
       s.core_funcs.push_back(store_->NewHostFunc(
-          type, [r, handles, store, op, state](absl::Span<const CoreValue> args,
+          type, [r, handles, store, op, state, host_drops](absl::Span<const CoreValue> args,
                                                absl::Span<CoreValue> results) -> absl::Status {
             // resource.rep is the one handle built-in allowed during
             // realloc and post-return.
@@ -981,6 +994,9 @@ absl::Status RuntimeImpl::Canon(Scope& s, const bin::Canon& c) {
               if (rep && r->destructor) {
                 WB_RETURN_IF_ERROR(
                     store->Call(*r->destructor, {CoreValue::I32(*rep)}).status());
+              } else if (rep && r->owner == 0) {
+                auto it = host_drops->find(r->id);
+                if (it != host_drops->end() && it->second) it->second(*rep);
               }
             }
             return absl::OkStatus();
@@ -1089,17 +1105,26 @@ absl::Status RuntimeImpl::LowerAsync(Scope& s, const bin::Canon& c, const Option
         Subtask* subp = sub.get();
         // Arguments are read from the caller when the callee starts, which
         // may be after this call returned STARTING.
-        req->on_start = [cs, params, flat_args, subp, sub]() mutable
+        // Handles lent to the callee (borrows in its arguments) stay lent
+        // until it resolves.
+        auto lent = std::make_shared<std::vector<uint32_t>>();
+        req->on_start = [cs, params, flat_args, subp, sub, lent]() mutable
             -> absl::StatusOr<std::vector<cabi::Value>> {
           cabi::CallContext ctx = cs.Context();
           cabi::CoreValueIter it(*flat_args);
-          WB_ASSIGN_OR_RETURN(std::vector<cabi::Value> values,
-                              cabi::LiftFlatValues(ctx, kMaxFlatAsyncParams, it, params));
+          const size_t mark = cs.handles->LendMark();
+          auto lifted = cabi::LiftFlatValues(ctx, kMaxFlatAsyncParams, it, params);
+          *lent = cs.handles->TakeLendsSince(mark);
+          if (!lifted.ok()) {
+            cs.handles->EndLends(std::exchange(*lent, {}));
+            return lifted.status();
+          }
           subp->OnStart();
-          return values;
+          return std::move(*lifted);
         };
-        req->on_resolve = [cs, results, out_ptr, subp, raw](
+        req->on_resolve = [cs, results, out_ptr, subp, raw, lent](
                               std::optional<cabi::Value> v) mutable -> absl::Status {
+          cs.handles->EndLends(std::exchange(*lent, {}));
           if (out_ptr) {
             if (!v) return Trap("async callee returned no result");
             cabi::CallContext ctx = cs.Context();
@@ -1113,7 +1138,8 @@ absl::Status RuntimeImpl::LowerAsync(Scope& s, const bin::Canon& c, const Option
           return absl::OkStatus();
         };
         // The callee's task.cancel (its on_resolve(None)).
-        req->on_cancelled = [subp, raw]() -> absl::Status {
+        req->on_cancelled = [subp, raw, cs, lent]() -> absl::Status {
+          cs.handles->EndLends(std::exchange(*lent, {}));
           subp->OnCancelled();
           raw->resolved = true;
           return absl::OkStatus();

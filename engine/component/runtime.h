@@ -134,6 +134,15 @@ class Runtime {
   // The store's event loop, for host I/O (null if the runtime has none).
   virtual EventLoop* loop() { return nullptr; }
 
+  // A resource the host defines (a host function's `own<id>` type) has no
+  // destructor a guest can run: `on_drop(rep)` is called instead when a
+  // guest's `resource.drop` ends an own handle of it. Set before
+  // Instantiate; a later call replaces the hook.
+  virtual void SetHostResourceDrop(cabi::ResourceId id, std::function<void(uint32_t)> on_drop) {
+    (void)id;
+    (void)on_drop;
+  }
+
   // A new stream (future) whose writable end the host keeps; pass
   // `readable` to a guest. Reading a stream or future a guest passed to
   // the host (a result or argument Value) takes its readable end.

@@ -3,7 +3,7 @@
 // ("wasi:cli/stdout@0.3.0" -> an instance of host functions).
 //
 // Capability-based: the guest sees only the arguments and environment
-// variables it is given. Filesystem access (`--dir`) is not provided yet.
+// variables it is given, and only the directories granted in `preopens`.
 #ifndef WASI_BRIDGE_ENGINE_WASI_HOST_H_
 #define WASI_BRIDGE_ENGINE_WASI_HOST_H_
 
@@ -26,6 +26,8 @@ struct WasiConfig {
   int stdin_fd = 0;
   int stdout_fd = 1;
   int stderr_fd = 2;
+  // Granted directories: (host path, guest path), as `--dir HOST::GUEST`.
+  std::vector<std::pair<std::string, std::string>> preopens;
 };
 
 // State shared by the host functions of one run.
@@ -43,6 +45,8 @@ struct WasiContext {
   // Closes the host's stream and future ends of one stdio stream (their
   // pending completions hold the sink or source: closing breaks the cycle).
   std::vector<std::function<void()>> close_ends;
+  // wasi:filesystem's descriptor table (filesystem.cc).
+  std::shared_ptr<void> fs;
 };
 
 // The trap message a host function uses to end the run on `exit`.

@@ -209,8 +209,13 @@ def test_usage_errors(wb_bin, tmp_path):
     assert wb_run(wb_bin).returncode == 2
     assert wb_run(wb_bin, "--env", "NOEQUALS", EXAMPLE).returncode == 2
     assert wb_run(wb_bin, "--bogus", EXAMPLE).returncode == 2
-    cp = wb_run(wb_bin, "--dir", f"{tmp_path}::/data", EXAMPLE)
-    assert cp.returncode == 2 and b"not implemented" in cp.stderr, cp
+    cp = wb_run(wb_bin, "--dir", f"{tmp_path}/missing::/data", EXAMPLE)
+    assert cp.returncode == 1 and b"not a directory" in cp.stderr, cp
+    cp = wb_run(wb_bin, "--dir", "::/data", EXAMPLE)
+    assert cp.returncode == 2, cp
+    # --dir HOST::GUEST and --dir DIR are accepted (hello ignores them).
+    assert wb_run(wb_bin, "--dir", f"{tmp_path}::/data", EXAMPLE).returncode == 0
+    assert wb_run(wb_bin, "--dir", str(tmp_path), EXAMPLE).returncode == 0
     cp = wb_run(wb_bin, tmp_path / "nope.wasm")
     assert cp.returncode == 1 and b"nope.wasm" in cp.stderr, cp
 
@@ -226,7 +231,7 @@ def test_not_a_component(wb_bin, tmp_path):
 # --------------------------------------------------------------- cli_probe
 
 def probe_lines(stdout: bytes) -> list[str]:
-    """cli_probe's stable lines, without the filesystem part (no --dir yet)."""
+    """cli_probe's stable lines, without the filesystem part (run without --dir)."""
     return [line for line in stable_lines(stdout.decode())
             if not line.startswith("fs ")]
 
@@ -261,6 +266,38 @@ def test_cli_probe_matches_jco(wb_bin, jco_runner, tmp_path):  # noqa: F811
     assert code == 0, jco_out
     cp = wb_run(wb_bin, "--env", "GREETING=hi", PROBE, "/data", "a1", stdin=b"hello\n")
     assert probe_lines(cp.stdout) == probe_lines(jco_out.encode())
+
+
+@needs_probe
+def test_cli_probe_filesystem_matches_jco(wb_bin, jco_runner, tmp_path):  # noqa: F811
+    """With --dir, the probe's `fs` lines (write, read back, read a file) match jco's."""
+    jco_data = tmp_path / "jco-data"
+    shutil.copytree(PROBE.parent / "data", jco_data)
+    code, jco_out, jco_err = jco_runner.run(
+        jco_runner.transpile(PROBE, "cli_probe_p2"), args=["/data", "a1"],
+        env={"GREETING": "hi", "JCO_PREOPENS": f"/data={jco_data}"}, stdin=b"hello\n")
+    assert code == 0, jco_out
+    data = tmp_path / "data"
+    shutil.copytree(PROBE.parent / "data", data)
+    cp = wb_run(wb_bin, "--env", "GREETING=hi", "--dir", f"{data}::/data", PROBE, "/data", "a1",
+                stdin=b"hello\n")
+    assert cp.returncode == 0, cp
+    out = cp.stdout.decode()
+    fs_lines = [line for line in out.splitlines() if line.startswith("fs ")]
+    assert fs_lines and fs_lines == [line for line in jco_out.splitlines()
+                                     if line.startswith("fs ")], (out, jco_out)
+    assert stable_lines(out) == stable_lines(jco_out)
+    assert cp.stderr.decode() == jco_err
+    assert (data / "probe-out.txt").read_text() == (jco_data / "probe-out.txt").read_text()
+
+
+@needs_probe
+def test_dir_without_guest_path_means_the_same_path(wb_bin, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(PROBE.parent / "data", data)
+    cp = wb_run(wb_bin, "--dir", str(data), PROBE, str(data), "a1", stdin=b"hello\n")
+    assert cp.returncode == 0, cp
+    assert b'fs input.txt="input line one"' in cp.stdout, cp
 
 
 @needs_probe
