@@ -105,10 +105,12 @@ size_t EventLoop::WaitFds(int timeout_ms) {
 
 bool EventLoop::Poll(bool block) {
   size_t ran = RunPosted() + RunDueTimers();
+  // Ready fds are served on every turn, even a busy one: a task that keeps
+  // posting work or arming 0 ms timers must not starve another task's I/O.
+  if (!fds_.empty()) ran += WaitFds(0);
   if (ran > 0) return true;
   if (!HasPending()) return false;
-  if (!fds_.empty()) ran += WaitFds(0);
-  if (ran > 0 || !block) return true;
+  if (!block) return true;
   int timeout_ms = -1;
   if (!timers_.empty()) {
     auto wait = timers_.begin()->first.first - Clock::now();
