@@ -69,30 +69,36 @@ def test_jco_with_and_without_upgrade(wb_bin, oracles, node26, tmp_path, monkeyp
     assert counts["jco+upgrade (0.3)"]["pass"] >= counts["jco (0.2)"]["pass"]
 
 
-def test_builtin_passes_every_cli_clocks_random_case_jco_passes(wb_bin, oracles, node26, tmp_path,
-                                                                 monkeypatch):
-    """rust-wasip3 (mixed 0.2+0.3 binaries): the cli, clocks and random cases
-    on the built-in engine against jco + preview3-shim, side by side."""
-    suite = SHARED / "corpus/wasi-testsuite/rust-wasip3"
+@pytest.mark.parametrize("suite_name", ["rust-wasip3", "rust-wasip1", "assemblyscript-wasip1"])
+def test_builtin_passes_every_case_jco_passes(wb_bin, oracles, node26, tmp_path, monkeypatch,
+                                              suite_name):
+    """A whole suite on the built-in engine against jco + preview2/preview3-shim,
+    side by side: builtin must pass every cli, clocks, random and filesystem
+    case jco passes (the host has no sockets or http yet: those are reported)."""
+    suite = SHARED / "corpus/wasi-testsuite" / suite_name
     if not suite.is_dir():
         pytest.skip(f"wasi-testsuite not found: {suite} (set WB_SHARED)")
     monkeypatch.setenv("NODE26", str(node26))
     results = {}
     for runtime in ("builtin", "jco"):
         out = tmp_path / f"{runtime}.json"
-        r = run(wb_bin, "conformance", suite, "--runtime", runtime, "--filter",
-                "^(cli-|monotonic-clock|random|run-)", "--timeout", "20", "--json", out,
-                timeout=1200)
+        r = run(wb_bin, "conformance", suite, "--runtime", runtime, "--timeout", "20",
+                "--json", out, timeout=1800)
         assert r.returncode in (0, 1), r
         results[runtime] = {c["name"]: c["status"] for c in json.loads(out.read_text())["cases"]}
-    assert results["builtin"], "no cli/clocks/random cases selected"
-    lines = [f"  {name:28} builtin {results['builtin'][name]:5} jco {results['jco'][name]}"
-             for name in sorted(results["builtin"])]
+    lines = [f"  {name:36} builtin {results['builtin'][name]:5} jco {results['jco'][name]}"
+             for name in sorted(results["builtin"])
+             if results["builtin"][name] != "pass" or results["jco"][name] != "pass"]
     passed = {k: sum(v == "pass" for v in results[k].values()) for k in results}
-    report("rust-wasip3 cli/clocks/random cases, builtin vs jco:\n" + "\n".join(lines) +
-           f"\n  passed: builtin {passed['builtin']}, jco {passed['jco']}")
-    missing = [n for n, s in results["jco"].items() if s == "pass" and results["builtin"][n] != "pass"]
+    report(f"{suite_name} builtin vs jco (cases not passing on both):\n" + "\n".join(lines) +
+           f"\n  passed: builtin {passed['builtin']}, jco {passed['jco']} "
+           f"of {len(results['builtin'])}")
+    in_scope = [n for n in results["jco"] if not n.startswith(("sockets-", "http-"))]
+    missing = [n for n in in_scope
+               if results["jco"][n] == "pass" and results["builtin"][n] != "pass"]
     assert not missing, missing
+    assert (sum(results["builtin"][n] == "pass" for n in in_scope) >=
+            sum(results["jco"][n] == "pass" for n in in_scope))
 
 
 def test_builtin_filesystem_cases(wb_bin, oracles, tmp_path):
