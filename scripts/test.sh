@@ -48,7 +48,9 @@ build() { # build NAME [--targets "T..."] cmake-args...   (targets: those that e
     return 1
   fi
   for t in $want; do
-    ninja -C "build/$name" -t targets all 2>/dev/null | grep -q "^$t:" && targets+=("$t")
+    # grep reads the whole list: with -q it can exit early, and pipefail would
+    # then count ninja's SIGPIPE as a missing target.
+    ninja -C "build/$name" -t targets all 2>/dev/null | grep "^$t:" >/dev/null && targets+=("$t")
   done
   if ! ninja -C "build/$name" -j "$JOBS" "${targets[@]}"; then
     step_failed "build build/$name"
