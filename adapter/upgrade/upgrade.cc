@@ -140,10 +140,14 @@ absl::Status Upgrader::Classify() {
       MarkRemoved(i);
       continue;
     }
+    const std::string what =
+        uses->first == Space::kInstance
+            ? DescribeInstance(uses->second)
+            : absl::StrFormat("%s %u", SpaceName(uses->first), uses->second);
     return absl::UnimplementedError(absl::StrFormat(
-        "cannot upgrade: %s uses %s %u, which comes from a WASI 0.2 import "
+        "cannot upgrade: %s uses %s, which comes from a WASI 0.2 import "
         "the upgrade replaces",
-        DescribeItem(it), SpaceName(uses->first), uses->second));
+        DescribeItem(it), what));
   }
   if (p2_imports_.empty()) {
     return absl::FailedPreconditionError(
@@ -329,6 +333,7 @@ absl::StatusOr<UpgradeResult> Upgrader::Run() {
   fate_.assign(items_.size(), Fate::kKeep);
   replacement_of_.assign(items_.size(), -1);
 
+  if (PassesP2Instances()) return RunComposition();
   WB_RETURN_IF_ERROR(Classify());
   WB_RETURN_IF_ERROR(MatchShim());
   WB_RETURN_IF_ERROR(EmitOriginals());
@@ -339,11 +344,14 @@ absl::StatusOr<UpgradeResult> Upgrader::Run() {
   WB_RETURN_IF_ERROR(EmitShim());
   WB_RETURN_IF_ERROR(RetypeRun());
   WB_RETURN_IF_ERROR(RetypeExports());
+  return Finish(shim_.size());
+}
 
+absl::StatusOr<UpgradeResult> Upgrader::Finish(size_t shim_bytes) {
   Component rewritten = BuildComponent(std::move(out_.items()), out_.strings());
   UpgradeResult result;
   result.component = WriteComponent(rewritten);
-  result.shim_bytes = shim_.size();
+  result.shim_bytes = shim_bytes;
   result.explain = std::move(explain_);
   // Never hand out a component that does not validate.
   WB_ASSIGN_OR_RETURN(Component check, ReadComponent(Bytes(result.component)));

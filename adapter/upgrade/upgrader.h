@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "adapter/binary/core_module_info.h"
 #include "adapter/upgrade/emitter.h"
@@ -47,13 +48,34 @@ class Upgrader {
   absl::StatusOr<UpgradeResult> Run();
 
  private:
+  // A nested component upgraded on its own (composition.cc).
+  struct NestedUpgrade {
+    std::shared_ptr<Component> component;  // the upgraded child
+    std::vector<std::string> imports;      // its import names, in order
+    std::optional<std::string> run_export; // its wasi:cli/run@0.3 export
+  };
+
   uint32_t& OldIndexOf(size_t item) { return old_index_[item]; }
   bool Removed(Space s, uint32_t i) const {
     const auto& r = removed_[static_cast<size_t>(s)];
     return i < r.size() && r[i];
   }
   void MarkRemoved(size_t item);
+  // Writes the output items, checks that they validate.
+  absl::StatusOr<UpgradeResult> Finish(size_t shim_bytes);
   absl::Status Classify();
+  // Compositions (composition.cc): 0.2 instances passed to nested
+  // components are replaced by upgrading those components.
+  bool PassesP2Instances() const;
+  absl::StatusOr<UpgradeResult> RunComposition();
+  absl::Status ClassifyComposition();
+  absl::Status UpgradeNested();
+  absl::Status LoadCompositionImports();
+  absl::Status EmitComposition();
+  absl::StatusOr<Item> Rewire(const Item& item, const Instance& inst);
+  void RenameRun(Item& item);
+  // "instance 3 (import \"wasi:cli/stdout@0.2.12\")", for messages.
+  std::string DescribeInstance(uint32_t old) const;
   absl::Status MatchShim();
   absl::Status EmitOriginals();
   absl::Status EmitShim();
@@ -113,6 +135,9 @@ class Upgrader {
   uint32_t run_core_old_ = 0;
   uint32_t finish_func_ = 0;  // the shim's finish export, aliased
   std::unique_ptr<P3Imports> p3_;
+  std::map<uint32_t, NestedUpgrade> nested_upgrades_;  // old component index
+  absl::flat_hash_map<uint32_t, uint32_t> instance_component_;  // old instance -> component
+  size_t nested_shim_bytes_ = 0;
   std::vector<std::string> explain_;
 };
 

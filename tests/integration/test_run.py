@@ -1,11 +1,12 @@
 """`wasi-bridge run`: command components on the engine's WASI 0.3 host.
 
-WASI 0.2 components are upgraded in memory first; 0.3 components (written in
-WAT here and assembled with wasm-tools) run as they are. Filesystem access
-(`--dir`) is not implemented yet: cli_probe's filesystem lines are left out.
+WASI 0.2 components are upgraded in memory first (compositions included);
+0.3 components (written in WAT here and assembled with wasm-tools) run as they
+are. Outputs are compared with jco's where Node 26 is installed.
 """
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLE, REPO, WB_FIXTURES, assert_no_crash, fixture_param, run
-from test_upgrade import jco_runner, stable_lines  # noqa: F401  (jco_runner: a fixture)
+from test_upgrade import P3CLI_ARGS, P3CLI_ENV, jco_runner, stable_lines  # noqa: F401
 
 PROBE = WB_FIXTURES / "cli_probe.p2.wasm"
 
@@ -289,6 +290,45 @@ def test_cli_probe_filesystem_matches_jco(wb_bin, jco_runner, tmp_path):  # noqa
     assert stable_lines(out) == stable_lines(jco_out)
     assert cp.stderr.decode() == jco_err
     assert (data / "probe-out.txt").read_text() == (jco_data / "probe-out.txt").read_text()
+
+
+P3CLI = WB_FIXTURES / "p3cli.wasm"
+needs_p3cli = pytest.mark.skipif(not P3CLI.is_file(), reason=f"{P3CLI} missing: build fixtures")
+P3CLI_EXPECTED = ['env GREETING=hey', 'stdin bytes=9 first="hello p3"', "waited>=20ms true",
+                  "system-clock plausible true", "random len=8", 'preopens=["/data"]']
+
+
+def run_p3cli(wb_bin: Path, data: Path):
+    env = [a for k, v in P3CLI_ENV.items() for a in ("--env", f"{k}={v}")]
+    return wb_run(wb_bin, *env, "--dir", f"{data}::/data", P3CLI, *P3CLI_ARGS,
+                  stdin=b"hello p3\n")
+
+
+@needs_p3cli
+def test_componentize_qjs_composition_runs(wb_bin, tmp_path):
+    """A 0.3 command whose nested JS runtime still imports WASI 0.2."""
+    data = tmp_path / "data"
+    shutil.copytree(P3CLI.parent / "data", data)
+    cp = run_p3cli(wb_bin, data)
+    assert cp.returncode == 0, cp
+    lines = cp.stdout.decode().splitlines()
+    assert lines[0] == "args=" + json.dumps([str(P3CLI), *P3CLI_ARGS], separators=(",", ":")), lines
+    assert lines[1:] == P3CLI_EXPECTED, lines
+
+
+@needs_p3cli
+def test_componentize_qjs_composition_matches_jco(wb_bin, jco_runner, tmp_path):  # noqa: F811
+    data = tmp_path / "data"
+    shutil.copytree(P3CLI.parent / "data", data)
+    code, jco_out, jco_err = jco_runner.run(
+        jco_runner.transpile(P3CLI, "p3cli"), args=P3CLI_ARGS,
+        env={**P3CLI_ENV, "JCO_PREOPENS": f"/data={data}", "ARGV0": str(P3CLI)},
+        stdin=b"hello p3\n")
+    assert code == 0, (jco_out, jco_err)
+    cp = run_p3cli(wb_bin, data)
+    assert cp.returncode == 0, cp
+    assert cp.stdout.decode() == jco_out
+    assert cp.stderr.decode() == jco_err
 
 
 @needs_probe

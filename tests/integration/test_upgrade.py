@@ -201,6 +201,40 @@ def test_cli_probe_runs_the_same_after_upgrade(wb_bin, jco_runner, probe, tmp_pa
     assert p3[2] == p2[2], (p2, p3)
 
 
+# componentize-qjs writes a composition: its 0.2 imports are passed whole to a
+# nested component (the JS runtime), next to its own 0.3 imports.
+P3CLI_ARGS = ["a1", "a 2"]
+P3CLI_ENV = {"GREETING": "hey"}
+
+
+@pytest.mark.parametrize("p3cli", [fixture_param("p3cli.wasm")])
+def test_composition_upgrade_validates(wb_bin, wasm_tools, p3cli, tmp_path):
+    out = tmp_path / "p3cli.up.wasm"
+    r = run(wb_bin, "upgrade", p3cli, "-o", out, "--explain")
+    assert r.returncode == 0, r
+    assert "component 0: " in r.stdout + r.stderr, r
+    imports = wasi_imports(wb_bin, out)
+    assert imports and all(i.endswith("@0.3.0") for i in imports), imports
+    cp = subprocess.run([str(wasm_tools), "validate", str(out)], capture_output=True, text=True)
+    assert cp.returncode == 0, cp.stderr
+
+
+@pytest.mark.parametrize("p3cli", [fixture_param("p3cli.wasm")])
+def test_composition_runs_the_same_on_jco_after_upgrade(wb_bin, jco_runner, p3cli, tmp_path):
+    out = tmp_path / "p3cli_up.wasm"
+    upgrade(wb_bin, p3cli, out)
+    data = tmp_path / "data"
+    shutil.copytree(p3cli.parent / "data", data)
+    env = {**P3CLI_ENV, "JCO_PREOPENS": f"/data={data}", "ARGV0": "p3cli"}
+    results = {}
+    for name, component in (("p3cli_before", p3cli), ("p3cli_after", out)):
+        results[name] = jco_runner.run(jco_runner.transpile(component, name),
+                                       args=P3CLI_ARGS, env=env, stdin=b"hello p3\n")
+    before, after = results["p3cli_before"], results["p3cli_after"]
+    assert before[0] == 0 and 'stdin bytes=9 first="hello p3"' in before[1], before
+    assert after[:2] == before[:2], (before, after)
+
+
 # --------------------------------------------------- wasi-testsuite p1 suites
 
 

@@ -3,10 +3,13 @@
 // hand-written shim (tests/data/mini-shim.wat), so these tests do not depend
 // on the C shim.
 #include <algorithm>
+#include <deque>
+#include <memory>
 #include <fstream>
 #include <iterator>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "adapter/binary/reader.h"
 #include "adapter/binary/summary.h"
 #include "adapter/binary/validator.h"
@@ -166,6 +169,116 @@ TEST_F(MiniShimUpgrade, RejectsMalformedInputAndUnknownTargets) {
   options_.target = "0.3.1";
   auto target = UpgradeComponent(ReadBytes("examples/hello-p2.wasm"), options_);
   EXPECT_EQ(target.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// hello-p2 nested in a composition that imports what it imports and passes
+// the instances on, as wac and componentize-qjs write them. With
+// `top_level_use`, the composition also takes a function from the stdout
+// import itself.
+std::vector<uint8_t> NestInComposition(const std::vector<uint8_t>& inner,
+                                       bool top_level_use = false) {
+  auto component = binary::ReadComponent(inner);
+  EXPECT_TRUE(component.ok()) << component.status();
+  auto items = FlattenComponent(*component);
+  EXPECT_TRUE(items.ok()) << items.status();
+  auto strings = std::make_shared<std::deque<std::string>>();
+  std::vector<Item> outer;
+  std::vector<binary::InstantiateArg> args;
+  uint32_t instances = 0;
+  for (const Item& item : *items) {
+    // The imports and the types they need; function aliases are left to
+    // the nested component (nothing in the header refers to them).
+    if (std::holds_alternative<binary::CoreModuleSection>(item.body)) break;
+    const bool header = std::holds_alternative<binary::TypeDef>(item.body) ||
+                        std::holds_alternative<binary::Import>(item.body) ||
+                        (std::holds_alternative<binary::Alias>(item.body) &&
+                         DefinedSpace(item) == Space::kType);
+    if (!header) continue;
+    outer.push_back(item);
+    if (const auto* im = std::get_if<binary::Import>(&item.body)) {
+      args.push_back({im->name.name, {binary::Sort{binary::SortKind::kInstance}, instances}});
+    }
+    if (DefinedSpace(item) == Space::kInstance) ++instances;
+  }
+  if (top_level_use) {
+    binary::Alias a;
+    a.sort = binary::Sort{binary::SortKind::kFunc};
+    a.instance = args.back().item.index;
+    for (const auto& arg : args) {
+      if (arg.name == "wasi:cli/stdout@0.2.12") a.instance = arg.item.index;
+    }
+    a.name = "get-stdout";
+    outer.push_back(Item{a});
+  }
+  outer.push_back(Item{std::make_shared<binary::Component>(*component)});
+  binary::Instance inst;
+  inst.component = 0;
+  inst.args = args;
+  outer.push_back(Item{inst});
+  binary::Alias run;
+  run.sort = binary::Sort{binary::SortKind::kInstance};
+  run.instance = instances;
+  run.name = "wasi:cli/run@0.2.12";
+  outer.push_back(Item{run});
+  binary::Export ex;
+  ex.name.name = "wasi:cli/run@0.2.12";
+  ex.item = {binary::Sort{binary::SortKind::kInstance}, instances + 1};
+  outer.push_back(Item{ex});
+  return binary::WriteComponent(BuildComponent(std::move(outer), strings));
+}
+
+TEST_F(MiniShimUpgrade, CompositionUpgradesItsNestedComponent) {
+  const std::vector<uint8_t> input = NestInComposition(ReadBytes("examples/hello-p2.wasm"));
+  {
+    auto parsed = binary::ReadComponent(input);
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    for (const auto& e : binary::ValidateComponent(*parsed, {})) {
+      FAIL() << "test composition invalid at " << e.offset << ": " << e.message;
+    }
+  }
+  auto result = UpgradeComponent(input, options_);
+  ASSERT_TRUE(result.ok()) << result.status();
+  auto component = binary::ReadComponent(result->component);
+  ASSERT_TRUE(component.ok()) << component.status();
+  EXPECT_TRUE(binary::ValidateComponent(*component, {}).empty());
+  const binary::Summary summary = binary::Summarize(&*component, result->component.size());
+  std::vector<std::string> imports, exports;
+  for (const auto& i : summary.imports) imports.push_back(i.name);
+  for (const auto& e : summary.exports) exports.push_back(e.name);
+  EXPECT_EQ(imports, (std::vector<std::string>{"wasi:cli/types@0.3.0",
+                                               "wasi:cli/stdout@0.3.0"}));
+  EXPECT_EQ(exports, std::vector<std::string>{"wasi:cli/run@0.3.0"});
+  EXPECT_GT(result->shim_bytes, 0u);
+  bool nested_explained = false;
+  for (const std::string& line : result->explain) {
+    nested_explained |= line.starts_with("component 0: ");
+  }
+  EXPECT_TRUE(nested_explained);
+}
+
+TEST_F(MiniShimUpgrade, CompositionUsingA02FunctionItselfIsRefusedByName) {
+  const std::vector<uint8_t> input =
+      NestInComposition(ReadBytes("examples/hello-p2.wasm"), /*top_level_use=*/true);
+  auto result = UpgradeComponent(input, options_);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_NE(result.status().message().find("import \"wasi:cli/stdout@0.2.12\""),
+            std::string::npos)
+      << result.status();
+}
+
+TEST_F(MiniShimUpgrade, NestedFailuresNameTheNestedComponent) {
+  std::string wat = ReadText("tests/data/mini-shim.wat");
+  const std::string drop = "(export \"wasi:io/streams#[resource-drop]output-stream\")";
+  wat.replace(wat.find(drop), drop.size(), "");
+  const std::vector<uint8_t> shim = testing::Wat(wat);
+  options_.shim = shim;
+  auto result =
+      UpgradeComponent(NestInComposition(ReadBytes("examples/hello-p2.wasm")), options_);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StartsWith(result.status().message(), "nested component 0 (at byte "))
+      << result.status();
 }
 
 }  // namespace
