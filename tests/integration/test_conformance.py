@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -19,6 +20,7 @@ def needs_suite():
 @pytest.mark.parametrize("args, code, message", [
     ([], 2, "usage"),
     (["DIR", "--runtime", "quickjs"], 2, "unknown runtime"),
+    (["DIR", "--wasmtime"], 2, "--wasmtime needs a value"),
     (["DIR", "--timeout", "0"], 2, "--timeout"),
     (["DIR", "--bogus"], 2, "unknown option"),
     (["/nonexistent-suite"], 1, "not a directory"),
@@ -116,3 +118,79 @@ def test_builtin_filesystem_cases(wb_bin, oracles, tmp_path):
     assert all(s == "pass" for s, _ in cases.values()), cases
     assert r.returncode == 0, r
     report(f"rust-wasip3 filesystem cases on the builtin engine: {data['summary']}")
+
+
+P3_SUITE = SHARED / "corpus/wasi-testsuite/rust-wasip3"
+
+
+def test_wasmtime_runtime_command_line(wb_bin, tmp_path):
+    """The wasmtime runtime's command line (`run --env K=V --dir COPY::/ -- FILE
+    ARGS`), checked through a stand-in that logs it and runs it with
+    `wasi-bridge run` (same flags); --upgrade hands it a 0.3 component."""
+    if not P3_SUITE.is_dir():
+        pytest.skip(f"wasi-testsuite not found: {P3_SUITE} (set WB_SHARED)")
+    log = tmp_path / "argv.log"
+    fake = tmp_path / "wasmtime"
+    fake.write_text(f"""#!/bin/sh
+printf '%s\\n' "$*" >> {log}
+shift
+exec {wb_bin} run "$@"
+""")
+    fake.chmod(0o755)
+    out = tmp_path / "w.json"
+    r = run(wb_bin, "conformance", P3_SUITE, "--runtime", "wasmtime", "--wasmtime", fake,
+            "--filter", "^(cli-env|filesystem-io)$", "--upgrade", "--json", out, timeout=600)
+    assert r.returncode == 0, r
+    data = json.loads(out.read_text())
+    assert data["runtime"] == "wasmtime+upgrade"
+    assert [c["status"] for c in data["cases"]] == ["pass", "pass"], data
+    lines = log.read_text().splitlines()
+    env_line = next(line for line in lines if "cli-env.wasm" in line)
+    assert env_line.startswith("run --env ") and " -- cli-env.wasm" in env_line, lines
+    fs_line = next(line for line in lines if "filesystem-io.wasm" in line)
+    assert "--dir " in fs_line and "-root::/ -- filesystem-io.wasm" in fs_line, lines
+
+
+def test_wasmtime_is_reported_missing(wb_bin, tmp_path):
+    if not P3_SUITE.is_dir():
+        pytest.skip(f"wasi-testsuite not found: {P3_SUITE} (set WB_SHARED)")
+    out = tmp_path / "w.json"
+    r = run(wb_bin, "conformance", P3_SUITE, "--runtime", "wasmtime", "--wasmtime",
+            tmp_path / "no-such-wasmtime", "--filter", "^cli-env$", "--json", out)
+    assert r.returncode == 0, r
+    case = json.loads(out.read_text())["cases"][0]
+    assert case["status"] == "skip" and "wasmtime not found" in case["reason"], case
+
+
+@pytest.mark.parametrize("suite_name", ["rust-wasip3", "c-wasip1"])
+def test_builtin_and_upgrade_on_wasmtime(wb_bin, oracles, wasmtime, tmp_path, suite_name):
+    """The side-by-side matrix on the reference runtime: the suite as it is
+    on wasmtime, upgraded by wasi-bridge on wasmtime, and on the builtin
+    engine beside them. An upgraded component must pass on wasmtime wherever
+    the original does: what the adapter promises."""
+    suite = SHARED / "corpus/wasi-testsuite" / suite_name
+    if not suite.is_dir():
+        pytest.skip(f"wasi-testsuite not found: {suite} (set WB_SHARED)")
+    results = {}
+    for label, extra in (("wasmtime", ["--runtime", "wasmtime"]),
+                         ("wasmtime+upgrade", ["--runtime", "wasmtime", "--upgrade"]),
+                         ("builtin", [])):
+        out = tmp_path / f"{label}.json"
+        r = run(wb_bin, "conformance", suite, *extra, "--wasmtime", wasmtime, "--timeout", "30",
+                "--json", out, timeout=1800)
+        assert r.returncode in (0, 1), r
+        results[label] = {c["name"]: c["status"] for c in json.loads(out.read_text())["cases"]}
+    names = sorted(results["wasmtime"])
+    passed = {k: sum(v == "pass" for v in results[k].values()) for k in results}
+    report(f"{suite_name} on wasmtime ({os.path.basename(wasmtime)}), upgraded on wasmtime, "
+           f"builtin (cases not passing everywhere):\n" +
+           "\n".join(f"  {n:36} wasmtime {results['wasmtime'][n]:5} "
+                     f"upgraded {results['wasmtime+upgrade'][n]:5} builtin {results['builtin'][n]}"
+                     for n in names if len({results[k][n] for k in results}) > 1 or
+                     results["wasmtime"][n] != "pass") +
+           f"\n  passed: " + ", ".join(f"{k} {v}" for k, v in passed.items()) +
+           f" of {len(names)}")
+    assert passed["wasmtime"] > 0
+    lost = [n for n in names
+            if results["wasmtime"][n] == "pass" and results["wasmtime+upgrade"][n] != "pass"]
+    assert not lost, lost

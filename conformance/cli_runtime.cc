@@ -1,5 +1,7 @@
-// The builtin runtime: `wasi-bridge run` on the project's own engine and
-// WASI 0.3 host (0.2 components are upgraded in memory by `run` itself).
+// Runtimes driven through a `run` command line: the builtin one
+// (`wasi-bridge run`, the project's own engine and WASI 0.3 host, which
+// upgrades 0.2 components in memory itself) and Wasmtime (`wasmtime run`,
+// whose flags `run` mirrors: --env K=V, --dir HOST::GUEST, -- FILE ARGS).
 #include <filesystem>
 
 #include "absl/strings/str_format.h"
@@ -11,11 +13,34 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class BuiltinRuntime : public Runtime {
- public:
-  explicit BuiltinRuntime(RuntimeOptions options) : options_(std::move(options)) {}
+std::string EnvPath() {
+  const char* path = getenv("PATH");
+  return "PATH=" + std::string(path ? path : "/usr/bin:/bin");
+}
 
-  std::string name() const override { return "builtin"; }
+class CommandLineRuntime : public Runtime {
+ public:
+  // `executable run ...`; `upgrades_itself`: the runtime upgrades 0.2
+  // components on its own, so --upgrade needs no file rewrite.
+  CommandLineRuntime(RuntimeOptions options, std::string name, std::string executable,
+                     bool upgrades_itself)
+      : options_(std::move(options)),
+        name_(std::move(name)),
+        executable_(std::move(executable)),
+        upgrades_itself_(upgrades_itself) {}
+
+  std::string name() const override {
+    return options_.upgrade && !upgrades_itself_ ? name_ + "+upgrade" : name_;
+  }
+
+  std::string Unavailable() const override {
+    std::error_code ec;
+    if (executable_.empty() || !fs::exists(executable_, ec)) {
+      return absl::StrFormat("%s not found (%s)", name_,
+                             executable_.empty() ? "not on PATH" : executable_);
+    }
+    return "";
+  }
 
   std::string CannotRun(const TestCase& c) const override {
     std::error_code ec;
@@ -34,8 +59,7 @@ class BuiltinRuntime : public Runtime {
     if (c.is_core_module) {
       ProcessSpec adapt;
       adapt.argv = {options_.jco, "new", c.wasm, "--wasi-command", "-o", path};
-      adapt.env = {"PATH=" + std::string(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin"),
-                   "HOME=" + std::string(getenv("HOME") ? getenv("HOME") : "/tmp")};
+      adapt.env = {EnvPath(), "HOME=" + std::string(getenv("HOME") ? getenv("HOME") : "/tmp")};
       WB_ASSIGN_OR_RETURN(ProcessResult r, RunProcess(adapt));
       if (r.exit_code != 0 || r.timed_out || r.signaled) {
         return absl::FailedPreconditionError("jco new (preview1 adapter) failed: " +
@@ -45,8 +69,11 @@ class BuiltinRuntime : public Runtime {
       fs::copy_file(c.wasm, path, fs::copy_options::overwrite_existing, ec);
       if (ec) return absl::InternalError(absl::StrFormat("copying %s: %s", c.wasm, ec.message()));
     }
+    if (options_.upgrade && !upgrades_itself_) {
+      WB_RETURN_IF_ERROR(UpgradeComponentFile(path, path).status());
+    }
     ProcessSpec spec;
-    spec.argv = {options_.wasi_bridge, "run"};
+    spec.argv = {executable_, "run"};
     for (const auto& [k, v] : c.env) {
       spec.argv.push_back("--env");
       spec.argv.push_back(k + "=" + v);
@@ -66,7 +93,7 @@ class BuiltinRuntime : public Runtime {
     spec.argv.push_back("--");
     spec.argv.push_back(file);
     spec.argv.insert(spec.argv.end(), c.args.begin(), c.args.end());
-    spec.env = {"PATH=" + std::string(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin")};
+    spec.env = {EnvPath()};
     spec.cwd = options_.work_dir;
     spec.stdin_data = c.stdin_data;
     spec.timeout = options_.timeout;
@@ -78,20 +105,28 @@ class BuiltinRuntime : public Runtime {
 
  private:
   RuntimeOptions options_;
+  std::string name_;
+  std::string executable_;
+  bool upgrades_itself_;
 };
 
 }  // namespace
 
 std::unique_ptr<Runtime> MakeBuiltinRuntime(const RuntimeOptions& options) {
-  return std::make_unique<BuiltinRuntime>(options);
+  return std::make_unique<CommandLineRuntime>(options, "builtin", options.wasi_bridge, true);
+}
+
+std::unique_ptr<Runtime> MakeWasmtimeRuntime(const RuntimeOptions& options) {
+  return std::make_unique<CommandLineRuntime>(options, "wasmtime", options.wasmtime, false);
 }
 
 absl::StatusOr<std::unique_ptr<Runtime>> MakeRuntime(const std::string& name,
                                                      const RuntimeOptions& options) {
   if (name == "jco") return MakeJcoRuntime(options);
   if (name == "builtin") return MakeBuiltinRuntime(options);
+  if (name == "wasmtime") return MakeWasmtimeRuntime(options);
   return absl::InvalidArgumentError(
-      absl::StrFormat("unknown runtime \"%s\" (builtin, jco)", name));
+      absl::StrFormat("unknown runtime \"%s\" (builtin, jco, wasmtime)", name));
 }
 
 }  // namespace wasi_bridge::conformance
