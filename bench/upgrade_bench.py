@@ -11,6 +11,9 @@
    (preview2-shim) and upgraded (preview3-shim; also with --multi-memory,
    transpiled with jco's --multi-memory) writing --mib MiB in 64 KiB writes
    (goal: upgraded within 10% of 0.2).
+4. The same programs as whole processes under `wasmtime run` (0.2 on its p2
+   host, upgraded and native 0.3 on its p3 host; where wasmtime is installed)
+   and under `wasi-bridge run` (upgraded in memory, and native 0.3).
 Needs the oracles (source build/oracles.env) and the fixtures (build/fixtures).
 """
 from __future__ import annotations
@@ -130,6 +133,42 @@ def main() -> int:
               f"(jco transpile --multi-memory) {values[2] / values[0]:.2f}   (goal >= 0.90)")
         print(f"   upgraded / native 0.3 on the same host = {values[1] / values[3]:.2f}, "
               f"with --multi-memory {values[2] / values[3]:.2f}")
+
+        # 4. the same programs on wasmtime and on wasi-bridge run
+        wasmtime = os.environ.get("WASMTIME") or shutil.which("wasmtime") or \
+            str(oracles / "cargo/bin/wasmtime")
+        runners = [("wasi-bridge run", [wb, "run"], (("0.2 upgraded in memory", p2),
+                                                   ("upgraded file", p3),
+                                                   ("native 0.3", native)))]
+        if Path(wasmtime).is_file():
+            runners.insert(0, ("wasmtime run", [wasmtime, "run"],
+                               (("0.2 (p2 host)", p2), ("upgraded", p3),
+                                ("upgraded --multi-memory", p3mm), ("native 0.3", native))))
+        else:
+            print("4. wasmtime not installed: no wasmtime figures "
+                  "(install-oracles.sh --cargo builds it)")
+        for runner, argv, programs in runners:
+            got = {}
+            for name, comp in programs:
+                mib = 32 if comp == native else args.mib  # the WAT writes 32 MiB
+
+                def once(comp=comp, mib=mib):
+                    with open(os.devnull, "wb") as sink:
+                        cp = subprocess.run([*map(str, argv), str(comp), str(args.mib)],
+                                            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                            stderr=sink, timeout=600)
+                    if cp.returncode != 0 or len(cp.stdout) != mib << 20:
+                        sys.exit(f"{runner} {comp.name}: exit {cp.returncode}, "
+                                 f"{len(cp.stdout)} bytes")
+                once()  # warm caches (wasmtime's compilation cache too)
+                got[name] = mib / timed(once, args.runs)
+            print(f"4. stdout throughput under {runner}, {args.mib} MiB in 64 KiB writes "
+                  f"(median of {args.runs}, whole process):")
+            for name, r in got.items():
+                print(f"   {name:28} {r:8.1f} MiB/s")
+            first = next(iter(got))
+            print("   " + ", ".join(f"{n} / {first} = {r / got[first]:.2f}"
+                                    for n, r in list(got.items())[1:]))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

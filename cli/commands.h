@@ -21,8 +21,9 @@ int RunWast(const Args& args);
 int RunUpgrade(const Args& args);
 // `conformance DIR [--runtime builtin|jco] [--upgrade] [--json F] [--junit F]`.
 int RunConformance(const Args& args);
-// `run FILE [--env K=V]... [--inherit-env] [--dir H::G]... [--] [args...]`:
-// runs a command component on the WASI 0.3 host; returns the guest's code.
+// `run FILE [--env K=V]... [--inherit-env] [--dir H::G]... [--invoke CALL]
+// [--] [args...]`: runs a command component on the WASI 0.3 host (or, with
+// --invoke 'f(1, "x")', calls that export); returns the guest's code.
 int RunRun(const Args& args);
 
 }  // namespace wasi_bridge::cli

@@ -1,27 +1,36 @@
 // `wasi-bridge run FILE [--env K=V]... [--inherit-env] [--dir H::G]...
-// [--] [args...]`: runs a command component on the engine's WASI 0.3
-// host. A component that imports WASI 0.2 is upgraded in memory first.
+// [--invoke CALL] [--] [args...]`: runs a command component on the
+// engine's WASI 0.3 host. A component that imports WASI 0.2 is upgraded in
+// memory first. With `--invoke 'f(1, "x")'` (wasmtime's syntax: a WAVE
+// function call, engine/component/wave.h) it calls that export instead of
+// wasi:cli/run and prints the result in WAVE.
 //
 // Exit codes: the guest's (run returning ok -> 0, err -> 1, exit-with-code
-// -> that code); 1 for a trap, an unreadable or invalid component, or an
-// import the host does not provide (reported before anything runs); 2 for
-// a usage error.
+// -> that code; an invoked function returning -> 0); 1 for a trap, an
+// unreadable or invalid component, or an import the host does not provide
+// (reported before anything runs); 2 for a usage error, including a bad
+// --invoke call (syntax, unknown export, arity, argument types).
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "adapter/binary/reader.h"
 #include "adapter/binary/validator.h"
 #include "adapter/upgrade/upgrade.h"
 #include "cli/commands.h"
 #include "cli/file_io.h"
+#include "cli/invoke.h"
 #include "engine/component/runtime.h"
+#include "engine/component/wave.h"
 #include "engine/wasi/host.h"
 
 extern char** environ;
@@ -32,7 +41,7 @@ namespace {
 
 constexpr char kRunUsage[] =
     "usage: wasi-bridge run FILE [--env K=V]... [--inherit-env] [--dir HOST::GUEST]... "
-    "[--] [args...]\n";
+    "[--invoke 'FUNC(ARGS)'] [--] [args...]\n";
 constexpr char kRunExport[] = "wasi:cli/run@0.3.0";
 
 std::vector<std::string_view> ImportNames(const binary::Component& c) {
@@ -65,6 +74,7 @@ int RunRun(const Args& args) {
   bool inherit_env = false;
   std::vector<std::pair<std::string, std::string>> envs;
   std::vector<std::string> dirs;
+  std::optional<std::string> invoke;
   size_t i = 0;
   for (; i < args.size(); ++i) {
     const std::string_view a = args[i];
@@ -73,13 +83,21 @@ int RunRun(const Args& args) {
       break;
     }
     if (!file.empty()) break;  // the guest's own arguments start here
-    if (a == "--env" || a == "--dir") {
+    if (a.starts_with("--invoke=")) {
+      invoke = std::string(a.substr(9));
+      continue;
+    }
+    if (a == "--env" || a == "--dir" || a == "--invoke") {
       if (i + 1 == args.size()) {
         std::fprintf(stderr, "wasi-bridge: %s needs a value\n%s", std::string(a).c_str(),
                      kRunUsage);
         return 2;
       }
       const std::string_view v = args[++i];
+      if (a == "--invoke") {
+        invoke = std::string(v);
+        continue;
+      }
       if (a == "--dir") {
         dirs.emplace_back(v);
         continue;
@@ -109,6 +127,14 @@ int RunRun(const Args& args) {
   if (file.empty()) {
     std::fputs(kRunUsage, stderr);
     return 2;
+  }
+  // The call's syntax up to its arguments is checked before loading; the
+  // arguments need the export's types.
+  std::optional<engine::wave::CallText> invoke_call;
+  if (invoke) {
+    auto split = engine::wave::SplitCall(*invoke);
+    if (!split.ok()) return InvokeUsage(split.status().message());
+    invoke_call = std::move(*split);
   }
   for (const std::string& d : dirs) {
     // HOST::GUEST, or DIR meaning DIR::DIR (as wasmtime's --dir).
@@ -148,7 +174,12 @@ int RunRun(const Args& args) {
   auto component = binary::ReadComponent(binary::Bytes(bytes.data(), bytes.size()));
   if (!component.ok()) return Fail(file, std::string(component.status().message()));
   if (ImportsWasi02(*component)) {
-    auto upgraded = upgrade::UpgradeComponent(bytes);
+    // The engine has multi-memory natively: one memory.copy per transfer
+    // between the program's memory and the shim's instead of a load/store
+    // loop (interpreted, that loop was most of the time of a large write).
+    upgrade::UpgradeOptions options;
+    options.multi_memory = true;
+    auto upgraded = upgrade::UpgradeComponent(bytes, options);
     if (!upgraded.ok()) {
       return Fail(file, "cannot upgrade its WASI 0.2 imports: " +
                             std::string(upgraded.status().message()));
@@ -177,9 +208,13 @@ int RunRun(const Args& args) {
   }
   auto instance = runtime->Instantiate(*component, host.imports());
   if (!instance.ok()) return Fail(file, std::string(instance.status().message()));
+  if (invoke_call) {
+    return Invoke(*runtime, host, **instance, *component, file, *invoke, *invoke_call);
+  }
   auto run_instance = (*instance)->Export(kRunExport);
   if (!run_instance.ok() || !run_instance->instance) {
-    return Fail(file, std::string("does not export ") + kRunExport + " (not a command)");
+    return Fail(file, std::string("does not export ") + kRunExport +
+                          " (not a command; --invoke 'FUNC(ARGS)' calls another export)");
   }
   auto run = run_instance->instance->Export("run");
   if (!run.ok() || !run->func) {

@@ -41,6 +41,7 @@
 #include "adapter/binary/validator.h"
 #include "adapter/wit/decode.h"
 #include "cli/commands.h"
+#include "cli/wit_labels.h"
 #include "cli/file_io.h"
 #include "engine/cabi/value.h"
 #include "engine/component/json.h"
@@ -228,47 +229,6 @@ absl::string_view NormalizeTrapText(absl::string_view text) {
   return text;
 }
 
-wit::TypeId Dealias(const wit::Resolve& r, wit::TypeId id) {
-  for (int i = 0; i < 100 && id < r.types.size() &&
-                  r.types[id].kind == wit::Type::Kind::kAlias && r.types[id].a;
-       ++i) {
-    id = *r.types[id].a;
-  }
-  return id;
-}
-
-engine::TypeLabels LabelsFromWit(const wit::Resolve& r, wit::TypeId id, int depth = 0) {
-  engine::TypeLabels out;
-  id = Dealias(r, id);
-  if (depth > 100 || id >= r.types.size()) return out;
-  const wit::Type& t = r.types[id];
-  using K = wit::Type::Kind;
-  const auto child = [&](const std::optional<wit::TypeId>& c) {
-    return c ? LabelsFromWit(r, *c, depth + 1) : engine::TypeLabels();
-  };
-  switch (t.kind) {
-    case K::kFlags:
-      out.flags = t.names;
-      break;
-    case K::kRecord:
-    case K::kVariant:
-    case K::kTuple:
-      for (const auto& m : t.members) out.children.push_back(child(m.second));
-      break;
-    case K::kList:
-    case K::kOption:
-      out.children.push_back(child(t.a));
-      break;
-    case K::kResult:
-    case K::kMap:
-      out.children.push_back(child(t.a));
-      out.children.push_back(child(t.b));
-      break;
-    default:
-      break;
-  }
-  return out;
-}
 
 class WastRunner {
  public:
@@ -585,11 +545,7 @@ class WastRunner {
         const wit::Resolve& r = world->resolve;
         for (const wit::WorldItem& item : r.worlds[world->world].exports) {
           if (item.kind != wit::WorldItem::Kind::kFunction) continue;
-          std::vector<engine::TypeLabels> sig;
-          for (const auto& p : item.function.params) sig.push_back(LabelsFromWit(r, p.second));
-          sig.push_back(item.function.result ? LabelsFromWit(r, *item.function.result)
-                                             : engine::TypeLabels());
-          loaded.labels[item.key] = std::move(sig);
+          loaded.labels[item.key] = FunctionLabels(r, item.function);
         }
       }
     }
