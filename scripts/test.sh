@@ -66,7 +66,7 @@ fi
 if [ "${WB_SKIP_FUZZ:-0}" != 1 ]; then
   # tests/fuzz is added from tests/ (WB_TESTS=ON); only the fuzz targets and the
   # CLI are built here, not the unit tests a second time.
-  build fuzz --targets "component_fuzz upgrade_fuzz wit_fuzz wasi-bridge" \
+  build fuzz --targets "component_fuzz upgrade_fuzz wit_fuzz wave_fuzz wasi-bridge" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWB_FUZZ=ON -DWB_SANITIZE=ON -DWB_TESTS=ON
 fi
 

@@ -1,6 +1,7 @@
 """Bounded libFuzzer runs of the fuzz targets (built with WB_FUZZ=ON, normally
 together with WB_SANITIZE=ON): component_fuzz and upgrade_fuzz on a seed
-corpus of small components, wit_fuzz on the WIT files of polyfill-wit."""
+corpus of small components, wit_fuzz on the WIT files of polyfill-wit,
+wave_fuzz (the --invoke value syntax) on hand-written WAVE values."""
 import os
 import re
 import shutil
@@ -47,9 +48,24 @@ def upgrade_seeds(seeds):
         shutil.copy(probe, seeds / probe.name)
 
 
+# wave_fuzz: the first byte picks the type (tests/fuzz/wave_fuzz.cc's table).
+WAVE_SEEDS = [b"\x00true", b"\x02 18446744073709551615", b"\x05-inf", b"\x06'\\u{1F600}'",
+              b'\x07"a\\tb\\u{e9}"', b'\x08["x", "", "z",]', b"\x09[1, 2, 3]",
+              b'\x0ab("q")', b"\x0bsome(ok)", b"\x0c{read, exec}",
+              b'\x0d{b: true, n: -1, u: 2, f: nan, d: 1.5, c: \'y\', s: "x", l: [1], '
+              b't: ("a", 2), v: %ok(1), e: %inf, o: some(none), r: ok(3), fl: {write}}',
+              b'\x0e[("k", [some(1), none])]']
+
+
+def wave_seeds(seeds):
+    for i, seed in enumerate(WAVE_SEEDS):
+        (seeds / f"seed{i}").write_bytes(seed)
+
+
 @pytest.mark.parametrize("name,add_seeds", [("component_fuzz", component_seeds),
                                             ("upgrade_fuzz", upgrade_seeds),
-                                            ("wit_fuzz", wit_seeds)])
+                                            ("wit_fuzz", wit_seeds),
+                                            ("wave_fuzz", wave_seeds)])
 def test_fuzz_bounded(tmp_path, name, add_seeds):
     fuzzer = find_fuzzer(name)
     if fuzzer is None:
