@@ -98,6 +98,21 @@ TEST(Items, RenumberingShiftsEveryReferenceOfASpace) {
   EXPECT_TRUE(binary::ValidateComponent(*reread, {}).empty());
 }
 
+// hello-p2 upgraded with the mini shim: valid, importing WASI 0.3's stdout
+// (and the cli types it uses) only, exporting run@0.3.0.
+void ExpectUpgradedHello(const std::vector<uint8_t>& upgraded) {
+  auto component = binary::ReadComponent(upgraded);
+  ASSERT_TRUE(component.ok()) << component.status();
+  EXPECT_TRUE(binary::ValidateComponent(*component, {}).empty());
+  const binary::Summary summary = binary::Summarize(&*component, upgraded.size());
+  std::vector<std::string> imports, exports;
+  for (const auto& i : summary.imports) imports.push_back(i.name);
+  for (const auto& e : summary.exports) exports.push_back(e.name);
+  EXPECT_EQ(imports, (std::vector<std::string>{"wasi:cli/types@0.3.0",
+                                               "wasi:cli/stdout@0.3.0"}));
+  EXPECT_EQ(exports, std::vector<std::string>{"wasi:cli/run@0.3.0"});
+}
+
 class MiniShimUpgrade : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -112,17 +127,7 @@ class MiniShimUpgrade : public ::testing::Test {
 TEST_F(MiniShimUpgrade, HelloImportsOnlyWasi030AndExportsAsyncRun) {
   auto result = UpgradeComponent(ReadBytes("examples/hello-p2.wasm"), options_);
   ASSERT_TRUE(result.ok()) << result.status();
-  auto component = binary::ReadComponent(result->component);
-  ASSERT_TRUE(component.ok()) << component.status();
-  EXPECT_TRUE(binary::ValidateComponent(*component, {}).empty());
-  const binary::Summary summary =
-      binary::Summarize(&*component, result->component.size());
-  std::vector<std::string> imports, exports;
-  for (const auto& i : summary.imports) imports.push_back(i.name);
-  for (const auto& e : summary.exports) exports.push_back(e.name);
-  EXPECT_EQ(imports, (std::vector<std::string>{"wasi:cli/types@0.3.0",
-                                               "wasi:cli/stdout@0.3.0"}));
-  EXPECT_EQ(exports, std::vector<std::string>{"wasi:cli/run@0.3.0"});
+  ExpectUpgradedHello(result->component);
   bool explained_run = false;
   for (const std::string& line : result->explain) {
     explained_run |= line.find("wasi:cli/run@0.3.0") != std::string::npos;
@@ -238,16 +243,7 @@ TEST_F(MiniShimUpgrade, CompositionUpgradesItsNestedComponent) {
   }
   auto result = UpgradeComponent(input, options_);
   ASSERT_TRUE(result.ok()) << result.status();
-  auto component = binary::ReadComponent(result->component);
-  ASSERT_TRUE(component.ok()) << component.status();
-  EXPECT_TRUE(binary::ValidateComponent(*component, {}).empty());
-  const binary::Summary summary = binary::Summarize(&*component, result->component.size());
-  std::vector<std::string> imports, exports;
-  for (const auto& i : summary.imports) imports.push_back(i.name);
-  for (const auto& e : summary.exports) exports.push_back(e.name);
-  EXPECT_EQ(imports, (std::vector<std::string>{"wasi:cli/types@0.3.0",
-                                               "wasi:cli/stdout@0.3.0"}));
-  EXPECT_EQ(exports, std::vector<std::string>{"wasi:cli/run@0.3.0"});
+  ExpectUpgradedHello(result->component);
   EXPECT_GT(result->shim_bytes, 0u);
   bool nested_explained = false;
   for (const std::string& line : result->explain) {
