@@ -129,7 +129,12 @@ int Invoke(engine::Runtime& runtime, engine::wasi::WasiHost& host,
   if (status.ok() && !(*pending)->result().ok()) status = (*pending)->result().status();
   if (!status.ok()) return InvokeFailed(file, status.message());
   const std::optional<engine::cabi::Value>& result = *(*pending)->result();
-  if (!result || sig.result == nullptr) return 0;
+  if (!result || sig.result == nullptr) {
+    // wasmtime prints an empty result list as the empty tuple.
+    std::printf("()\n");
+    std::fflush(stdout);
+    return 0;
+  }
   const engine::TypeLabels* result_labels =
       labels.size() == sig.params.size() + 1 ? &labels.back() : nullptr;
   auto printed = engine::wave::Print(*result, sig.result, result_labels);

@@ -255,10 +255,11 @@ def test_value_kinds(wb_bin, types_component, call, want):
     assert r.stdout == want + "\n", r
 
 
-def test_no_result_prints_nothing(wb_bin, types_component):
+def test_no_result_prints_an_empty_tuple(wb_bin, types_component):
+    """As wasmtime (wasm-wave's DisplayFuncResults of no results)."""
     r = invoke(wb_bin, types_component, "nothing()")
     assert r.returncode == 0, r
-    assert r.stdout == "", r
+    assert r.stdout == "()\n", r
 
 
 def test_trap_exits_1(wb_bin, types_component):
