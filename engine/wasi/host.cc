@@ -48,8 +48,9 @@ void WasiHost::Flush() {
   // A posted stream completion writes its chunk and starts the next read,
   // which the finished guest never answers: a few rounds drain them all.
   for (int round = 0; round < 8; ++round) (void)loop->Poll(false);
-  // Chunks still waiting for a full pipe: wait for it (blocking).
-  while (ctx_->sinks_writing > 0 && loop->Poll(true)) {
+  // Chunks still waiting for a full pipe, or being written to a file on
+  // the worker pool: wait for them (blocking).
+  while ((ctx_->sinks_writing > 0 || ctx_->files_writing > 0) && loop->Poll(true)) {
   }
 }
 

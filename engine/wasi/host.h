@@ -40,6 +40,8 @@ struct WasiContext {
   int stdin_flags_to_restore = -1;
   // stdout/stderr sinks holding a chunk not yet written to their fd.
   int sinks_writing = 0;
+  // Chunks of file write streams being written on the worker pool.
+  int files_writing = 0;
   // Stops reading fd 0 (set while a stdin stream is being fed).
   std::vector<std::function<void()>> stop_stdin;
   // Closes the host's stream and future ends of one stdio stream (their
