@@ -187,8 +187,9 @@ int RunRun(const Args& args) {
     bytes = std::move(upgraded->component);
     component = binary::ReadComponent(binary::Bytes(bytes.data(), bytes.size()));
     if (!component.ok()) return Fail(file, std::string(component.status().message()));
-  }
-  if (auto errors = binary::ValidateComponent(*component); !errors.empty()) {
+    // UpgradeComponent validated its output (core modules included): a
+    // second pass would double the start-up time of a large program.
+  } else if (auto errors = binary::ValidateComponent(*component); !errors.empty()) {
     return Fail(file, "invalid component: " + errors.front().message);
   }
 

@@ -235,6 +235,61 @@ def test_composition_runs_the_same_on_jco_after_upgrade(wb_bin, jco_runner, p3cl
     assert after[:2] == before[:2], (before, after)
 
 
+# ------------------------------------------------------------------ wasmtime
+# The reference runtime enforces what jco does not: a task that is not
+# async-typed may not block. Each program runs as it is and upgraded, under
+# the same file name (argv[0] is printed), with the same flags.
+WASMTIME_CASES = [
+    pytest.param(EXAMPLE, [], [], b"", [], id="hello-p2"),
+    fixture_param("cli_probe.p2.wasm", ["/data", "a1"], ["--env", "GREETING=hi"], b"hello\n", []),
+    fixture_param("cli_probe.p2.wasm", ["/data", "a1"], ["--env", "GREETING=hi"], b"hello\n",
+                  ["--multi-memory"]),
+    fixture_param("p3cli.wasm", P3CLI_ARGS, ["--env", "GREETING=hey"], b"hello p3\n", []),
+]
+
+
+@pytest.mark.parametrize("component,args,flags,stdin,upgrade_flags", WASMTIME_CASES)
+def test_runs_the_same_on_wasmtime_after_upgrade(wb_bin, wasmtime, tmp_path, component, args,
+                                                 flags, stdin, upgrade_flags):
+    out_dir = tmp_path / "upgraded"
+    out_dir.mkdir()
+    out = out_dir / component.name
+    upgrade(wb_bin, component, out, *upgrade_flags)
+    imports = wasi_imports(wb_bin, out)
+    assert imports and all(i.endswith("@0.3.0") for i in imports), imports
+    results = {}
+    for label, c in (("as built", component), ("upgraded", out)):
+        data = tmp_path / f"data-{label.replace(' ', '-')}"
+        if (component.parent / "data").is_dir():
+            shutil.copytree(component.parent / "data", data)
+        else:
+            data.mkdir()
+        extra = ["-W", "multi-memory"] if "--multi-memory" in upgrade_flags else []
+        cp = subprocess.run([str(wasmtime), "run", *extra, *flags, "--dir", f"{data}::/data",
+                             str(c), *args], input=stdin, capture_output=True, cwd=c.parent,
+                            timeout=120)
+        results[label] = (cp.returncode, cp.stdout.decode(), cp.stderr.decode())
+    before, after = results["as built"], results["upgraded"]
+    assert before[0] == 0 and before[1], before
+    assert after[0] == before[0], (before, after)
+    assert stable_lines(after[1]) == stable_lines(before[1]), (before, after)
+    assert after[2] == before[2], (before, after)
+
+
+@pytest.mark.parametrize("calc", [fixture_param("calc.component.wasm")])
+def test_async_exports_invoke_on_wasmtime(wb_bin, wasmtime, calc, tmp_path):
+    """`--async-exports` makes a reactor's functions async funcs; wasmtime's
+    --invoke still calls them and gets the same results."""
+    out = tmp_path / "calc_p3.wasm"
+    upgrade(wb_bin, calc, out, "--async-exports")
+    for call in ("add(40, 2)", 'greet("w")'):
+        got = [subprocess.run([str(wasmtime), "run", "--invoke", call, str(c)],
+                              capture_output=True, text=True, timeout=120)
+               for c in (calc, out)]
+        assert got[0].returncode == 0 and got[0].stdout, (call, got[0])
+        assert (got[1].returncode, got[1].stdout) == (got[0].returncode, got[0].stdout), (call, got)
+
+
 # --------------------------------------------------- wasi-testsuite p1 suites
 
 
