@@ -73,7 +73,7 @@ def main() -> int:
         env = {"PATH": os.environ.get("PATH", "")}
         print(f"cold start, median of {args.runs} whole-process runs (ms)")
         print(f"  {'component':44} {'wasi-bridge run':>16} {'jco (Node 26)':>14}"
-              f"{'  wasmtime run' if wasmtime else ''}")
+              f"{'  wasmtime run  wasmtime -C cache=n' if wasmtime else ''}")
         for label, wasm, guest_args in cases:
             ours = median(lambda: wall([wb, "run", wasm, *guest_args], env=env, key=label),
                           args.runs)
@@ -84,12 +84,19 @@ def main() -> int:
                                           *guest_args], cwd=work, env=env, key=label),
                             args.runs)
             line = f"  {label:44} {ours * 1e3:16.1f} {theirs * 1e3:14.1f}"
+            ratios = f"jco/ours {theirs / ours:.2f}"
             if wasmtime:
-                wt = median(lambda: wall([wasmtime, "run", "-Wcomponent-model-async=y",
-                                          "-Sp3=y", wasm, *guest_args], env=env, key=label),
+                # wasmtime keeps compiled code in ~/.cache/wasmtime by default,
+                # so its figure is a warm-cache start; `-C cache=n` compiles
+                # every time, as on a first run.
+                flags = [wasmtime, "run", "-Wcomponent-model-async=y", "-Sp3=y"]
+                wt = median(lambda: wall([*flags, wasm, *guest_args], env=env, key=label),
                             args.runs)
-                line += f" {wt * 1e3:14.1f}"
-            print(line + f"   jco/ours {theirs / ours:.2f}, exit {EXIT_CODES[label]}")
+                wt_cold = median(lambda: wall([*flags, "-Ccache=n", wasm, *guest_args], env=env,
+                                              key=label), args.runs)
+                line += f" {wt * 1e3:14.1f} {wt_cold * 1e3:20.1f}"
+                ratios += f", ours/wasmtime {ours / wt:.1f} (uncached {ours / wt_cold:.1f})"
+            print(line + f"   {ratios}, exit {EXIT_CODES[label]}")
         if not wasmtime:
             print("  (wasmtime not installed: no wasmtime column)")
     finally:
