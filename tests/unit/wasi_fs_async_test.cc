@@ -23,22 +23,13 @@
 #include "engine/task/event_loop.h"
 #include "engine/wasi/host.h"
 #include "gtest/gtest.h"
+#include "tests/unit/wasi_host_functions.h"
 
 namespace wasi_bridge::engine::wasi {
 namespace {
 
 using cabi::Value;
 
-std::shared_ptr<ComponentFunction> Func(const WasiHost& host, std::string_view iface,
-                                        std::string_view name) {
-  for (const auto& [n, item] : host.imports()) {
-    if (n == iface) {
-      auto f = item.instance->Export(name);
-      if (f.ok()) return f->func;
-    }
-  }
-  return nullptr;
-}
 
 constexpr char kTypes[] = "wasi:filesystem/types@0.3.0";
 
@@ -52,7 +43,7 @@ class WasiFsAsyncTest : public ::testing::Test {
     WasiConfig config;
     config.preopens = {{dir_, "/"}};
     host_ = std::make_unique<WasiHost>(*rt_, config);
-    auto dirs = Func(*host_, "wasi:filesystem/preopens@0.3.0", "get-directories")->Call({});
+    auto dirs = HostFunction(*host_, "wasi:filesystem/preopens@0.3.0", "get-directories")->Call({});
     ASSERT_TRUE(dirs.ok()) << dirs.status();
     const auto* list = (*dirs)->Get<cabi::ListValue>();
     ASSERT_NE(list, nullptr);
@@ -69,7 +60,7 @@ class WasiFsAsyncTest : public ::testing::Test {
     (void)std::system(("rm -rf " + dir_).c_str());
   }
   absl::StatusOr<std::optional<Value>> Method(const std::string& name, std::vector<Value> args) {
-    auto f = Func(*host_, kTypes, "[method]descriptor." + name);
+    auto f = HostFunction(*host_, kTypes, "[method]descriptor." + name);
     if (!f) return absl::NotFoundError(name);
     return f->Call(std::move(args));
   }
@@ -107,7 +98,7 @@ TEST_F(WasiFsAsyncTest, OpenOfAFifoDoesNotBlockTheLoop) {
 
   // The open-at, async-lowered as a guest's subtask would start it.
   auto* open_at = dynamic_cast<AsyncHostFunctionImpl*>(
-      Func(*host_, kTypes, "[method]descriptor.open-at").get());
+      HostFunction(*host_, kTypes, "[method]descriptor.open-at").get());
   ASSERT_NE(open_at, nullptr);
   auto req = std::make_shared<CallRequest>();
   req->on_start = [root = root_]() -> absl::StatusOr<std::vector<Value>> {
@@ -176,7 +167,7 @@ TEST_F(WasiFsAsyncTest, TeardownWithAnOpenStuckOnAFifo) {
   const std::string fifo = dir_ + "/fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   auto* open_at = dynamic_cast<AsyncHostFunctionImpl*>(
-      Func(*host_, kTypes, "[method]descriptor.open-at").get());
+      HostFunction(*host_, kTypes, "[method]descriptor.open-at").get());
   ASSERT_NE(open_at, nullptr);
   auto req = std::make_shared<CallRequest>();
   Value root = root_;

@@ -11,22 +11,13 @@
 #include "engine/component/runtime.h"
 #include "engine/wasi/host.h"
 #include "gtest/gtest.h"
+#include "tests/unit/wasi_host_functions.h"
 
 namespace wasi_bridge::engine::wasi {
 namespace {
 
 using cabi::Value;
 
-std::shared_ptr<ComponentFunction> Func(const WasiHost& host, std::string_view iface,
-                                        std::string_view name) {
-  for (const auto& [n, item] : host.imports()) {
-    if (n == iface) {
-      auto f = item.instance->Export(name);
-      if (f.ok()) return f->func;
-    }
-  }
-  return nullptr;
-}
 
 TEST(WasiHostTest, ProvidesTheCommandInterfaces) {
   auto rt = NewRuntime();
@@ -53,13 +44,13 @@ TEST(WasiHostTest, EnvironmentIsExactlyWhatWasGranted) {
   config.args = {"prog", "a b"};
   config.env = {{"K", "V"}};
   WasiHost host(*rt, config);
-  auto args = Func(host, "wasi:cli/environment@0.3.0", "get-arguments")->Call({});
+  auto args = HostFunction(host, "wasi:cli/environment@0.3.0", "get-arguments")->Call({});
   ASSERT_TRUE(args.ok()) << args.status();
   EXPECT_EQ(**args, Value::List({Value::String("prog"), Value::String("a b")}));
-  auto env = Func(host, "wasi:cli/environment@0.3.0", "get-environment")->Call({});
+  auto env = HostFunction(host, "wasi:cli/environment@0.3.0", "get-environment")->Call({});
   ASSERT_TRUE(env.ok()) << env.status();
   EXPECT_EQ(**env, Value::List({Value::Tuple({Value::String("K"), Value::String("V")})}));
-  auto cwd = Func(host, "wasi:cli/environment@0.3.0", "get-initial-cwd")->Call({});
+  auto cwd = HostFunction(host, "wasi:cli/environment@0.3.0", "get-initial-cwd")->Call({});
   ASSERT_TRUE(cwd.ok());
   EXPECT_EQ(**cwd, Value::None());
 }
@@ -68,18 +59,18 @@ TEST(WasiHostTest, ExitRecordsTheCodeAndEndsTheCall) {
   auto rt = NewRuntime();
   WasiHost host(*rt, {});
   EXPECT_FALSE(host.exit_code());
-  auto r = Func(host, "wasi:cli/exit@0.3.0", "exit-with-code")->Call({Value::U8(42)});
+  auto r = HostFunction(host, "wasi:cli/exit@0.3.0", "exit-with-code")->Call({Value::U8(42)});
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(), kExitMessage);
   EXPECT_EQ(host.exit_code(), 42);
-  (void)Func(host, "wasi:cli/exit@0.3.0", "exit")->Call({Value::Err()});
+  (void)HostFunction(host, "wasi:cli/exit@0.3.0", "exit")->Call({Value::Err()});
   EXPECT_EQ(host.exit_code(), 1);
 }
 
 TEST(WasiHostTest, NoTerminals) {
   auto rt = NewRuntime();
   WasiHost host(*rt, {});
-  auto r = Func(host, "wasi:cli/terminal-stdout@0.3.0", "get-terminal-stdout")->Call({});
+  auto r = HostFunction(host, "wasi:cli/terminal-stdout@0.3.0", "get-terminal-stdout")->Call({});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(**r, Value::None());
 }
@@ -87,15 +78,15 @@ TEST(WasiHostTest, NoTerminals) {
 TEST(WasiHostTest, RandomBytesAreCappedPerCall) {
   auto rt = NewRuntime();
   WasiHost host(*rt, {});
-  auto f = Func(host, "wasi:random/random@0.3.0", "get-random-bytes");
+  auto f = HostFunction(host, "wasi:random/random@0.3.0", "get-random-bytes");
   auto small = f->Call({Value::U64(16)});
   ASSERT_TRUE(small.ok());
   EXPECT_EQ((*small)->ListSize(), 16u);
   auto huge = f->Call({Value::U64(uint64_t{1} << 40)});
   ASSERT_TRUE(huge.ok());
   EXPECT_EQ((*huge)->ListSize(), size_t{1} << 20);
-  auto a = Func(host, "wasi:random/random@0.3.0", "get-random-u64")->Call({});
-  auto b = Func(host, "wasi:random/random@0.3.0", "get-random-u64")->Call({});
+  auto a = HostFunction(host, "wasi:random/random@0.3.0", "get-random-u64")->Call({});
+  auto b = HostFunction(host, "wasi:random/random@0.3.0", "get-random-u64")->Call({});
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_NE(**a, **b);  // 2^-64
 }
@@ -103,15 +94,15 @@ TEST(WasiHostTest, RandomBytesAreCappedPerCall) {
 TEST(WasiHostTest, Clocks) {
   auto rt = NewRuntime();
   WasiHost host(*rt, {});
-  auto now = Func(host, "wasi:clocks/monotonic-clock@0.3.0", "now");
+  auto now = HostFunction(host, "wasi:clocks/monotonic-clock@0.3.0", "now");
   auto t0 = now->Call({});
   auto t1 = now->Call({});
   ASSERT_TRUE(t0.ok() && t1.ok());
   EXPECT_LE(*(*t0)->Get<uint64_t>(), *(*t1)->Get<uint64_t>());
-  auto res = Func(host, "wasi:clocks/monotonic-clock@0.3.0", "get-resolution")->Call({});
+  auto res = HostFunction(host, "wasi:clocks/monotonic-clock@0.3.0", "get-resolution")->Call({});
   ASSERT_TRUE(res.ok());
   EXPECT_GE(*(*res)->Get<uint64_t>(), 1u);
-  auto wall = Func(host, "wasi:clocks/system-clock@0.3.0", "now")->Call({});
+  auto wall = HostFunction(host, "wasi:clocks/system-clock@0.3.0", "now")->Call({});
   ASSERT_TRUE(wall.ok());
   const auto* rec = (*wall)->Get<cabi::RecordValue>();
   ASSERT_NE(rec, nullptr);
@@ -122,13 +113,13 @@ TEST(WasiHostTest, Clocks) {
 TEST(WasiHostTest, InsecureSeedIsFixedPerInstance) {
   auto rt = NewRuntime();
   WasiHost host(*rt, {});
-  auto seed = Func(host, "wasi:random/insecure-seed@0.3.0", "get-insecure-seed");
+  auto seed = HostFunction(host, "wasi:random/insecure-seed@0.3.0", "get-insecure-seed");
   auto a = seed->Call({});
   auto b = seed->Call({});
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(**a, **b);
   WasiHost other(*rt, {});
-  auto c = Func(other, "wasi:random/insecure-seed@0.3.0", "get-insecure-seed")->Call({});
+  auto c = HostFunction(other, "wasi:random/insecure-seed@0.3.0", "get-insecure-seed")->Call({});
   ASSERT_TRUE(c.ok());
   EXPECT_NE(**a, **c);  // 2^-128
 }
@@ -140,7 +131,7 @@ TEST(WasiHostTest, MonotonicWaitForResolvesAndCancels) {
   auto rt = NewRuntime();
   WasiHost host(*rt, {});
   auto* wait = dynamic_cast<AsyncHostFunctionImpl*>(
-      Func(host, "wasi:clocks/monotonic-clock@0.3.0", "wait-for").get());
+      HostFunction(host, "wasi:clocks/monotonic-clock@0.3.0", "wait-for").get());
   ASSERT_NE(wait, nullptr);
   struct Outcome {
     bool returned = false;
@@ -183,7 +174,7 @@ TEST(WasiHostTest, MonotonicWaitForResolvesAndCancels) {
 TEST(WasiHostTest, NoPreopensWithoutDir) {
   auto rt = NewRuntime();
   WasiHost host(*rt, {});
-  auto r = Func(host, "wasi:filesystem/preopens@0.3.0", "get-directories")->Call({});
+  auto r = HostFunction(host, "wasi:filesystem/preopens@0.3.0", "get-directories")->Call({});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ((*r)->ListSize(), 0u);
 }
@@ -199,7 +190,7 @@ TEST(WasiHostTest, StdoutDrainsAStreamIntoItsFd) {
   WasiHost host(*rt, config);
   auto stream = rt->NewStream(cabi::CabiType::U8());
   ASSERT_TRUE(stream.ok()) << stream.status();
-  auto future = Func(host, "wasi:cli/stdout@0.3.0", "write-via-stream")
+  auto future = HostFunction(host, "wasi:cli/stdout@0.3.0", "write-via-stream")
                     ->Call({stream->readable});
   ASSERT_TRUE(future.ok()) << future.status();
   // (The future cannot be read here: the host holds both of its ends, and
