@@ -2,9 +2,12 @@
 // (`wasi-bridge run`, the project's own engine and WASI 0.3 host, which
 // upgrades 0.2 components in memory itself) and Wasmtime (`wasmtime run`,
 // whose flags `run` mirrors: --env K=V, --dir HOST::GUEST, -- FILE ARGS).
+#include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "adapter/support/status_macros.h"
 #include "conformance/runtime.h"
 
@@ -18,16 +21,24 @@ std::string EnvPath() {
   return "PATH=" + std::string(path ? path : "/usr/bin:/bin");
 }
 
+// A proposal a runtime grants, and the flags that grant it.
+using ProposalFlags = std::map<std::string, std::vector<std::string>, std::less<>>;
+
 class CommandLineRuntime : public Runtime {
  public:
   // `executable run ...`; `upgrades_itself`: the runtime upgrades 0.2
   // components on its own, so --upgrade needs no file rewrite.
   CommandLineRuntime(RuntimeOptions options, std::string name, std::string executable,
-                     bool upgrades_itself)
+                     bool upgrades_itself, ProposalFlags proposals = {})
       : options_(std::move(options)),
         name_(std::move(name)),
         executable_(std::move(executable)),
-        upgrades_itself_(upgrades_itself) {}
+        upgrades_itself_(upgrades_itself),
+        proposals_(std::move(proposals)) {}
+
+  bool Supports(std::string_view proposal) const override {
+    return proposals_.find(proposal) != proposals_.end();
+  }
 
   std::string name() const override {
     return options_.upgrade && !upgrades_itself_ ? name_ + "+upgrade" : name_;
@@ -47,7 +58,7 @@ class CommandLineRuntime : public Runtime {
     if (c.is_core_module && !fs::exists(options_.jco, ec)) {
       return "a p1 module needs the preview1 adapter, applied with jco (not found)";
     }
-    return "";
+    return Runtime::CannotRun(c);
   }
 
   absl::StatusOr<ProcessResult> Run(const TestCase& c, const std::string& suite_dir) override {
@@ -74,6 +85,11 @@ class CommandLineRuntime : public Runtime {
     }
     ProcessSpec spec;
     spec.argv = {executable_, "run"};
+    for (const std::string& p : c.proposals) {
+      if (auto it = proposals_.find(p); it != proposals_.end()) {
+        spec.argv.insert(spec.argv.end(), it->second.begin(), it->second.end());
+      }
+    }
     for (const auto& [k, v] : c.env) {
       spec.argv.push_back("--env");
       spec.argv.push_back(k + "=" + v);
@@ -108,16 +124,29 @@ class CommandLineRuntime : public Runtime {
   std::string name_;
   std::string executable_;
   bool upgrades_itself_;
+  ProposalFlags proposals_;
 };
 
 }  // namespace
+
+std::string Runtime::CannotRun(const TestCase& c) const {
+  std::vector<std::string> missing;
+  for (const std::string& p : c.proposals) {
+    if (!Supports(p)) missing.push_back(p);
+  }
+  return missing.empty() ? "" : "needs " + absl::StrJoin(missing, ", ");
+}
 
 std::unique_ptr<Runtime> MakeBuiltinRuntime(const RuntimeOptions& options) {
   return std::make_unique<CommandLineRuntime>(options, "builtin", options.wasi_bridge, true);
 }
 
 std::unique_ptr<Runtime> MakeWasmtimeRuntime(const RuntimeOptions& options) {
-  return std::make_unique<CommandLineRuntime>(options, "wasmtime", options.wasmtime, false);
+  // wasi:http's run+wait cases (fields, request, response types) need no
+  // network. Sockets are not granted: `-S inherit-network` would hand a
+  // guest every address of the host, not only the loopback the cases use.
+  return std::make_unique<CommandLineRuntime>(options, "wasmtime", options.wasmtime, false,
+                                              ProposalFlags{{"http", {"-S", "http"}}});
 }
 
 absl::StatusOr<std::unique_ptr<Runtime>> MakeRuntime(const std::string& name,

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "conformance/process.h"
@@ -36,8 +37,12 @@ class Runtime {
   virtual std::string name() const = 0;
   // Why no case can run on this runtime here ("" when it can).
   virtual std::string Unavailable() const { return ""; }
-  // Why this case cannot run on this runtime ("" when it can).
-  virtual std::string CannotRun(const TestCase&) const { return ""; }
+  // The proposals of TestCase::proposals ("http", "sockets") whose
+  // interfaces this runtime grants a case that needs them.
+  virtual bool Supports(std::string_view /*proposal*/) const { return false; }
+  // Why this case cannot run on this runtime ("" when it can); by default
+  // the proposals it needs that the runtime does not support ("needs http").
+  virtual std::string CannotRun(const TestCase& c) const;
   // Prepares and runs one case. An error means the case could not be run
   // (adapting, upgrading or transpiling failed), with the reason.
   virtual absl::StatusOr<ProcessResult> Run(const TestCase& c,

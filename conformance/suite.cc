@@ -6,7 +6,6 @@
 #include <sstream>
 
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "adapter/support/status_macros.h"
 #include "engine/component/json.h"
 
@@ -62,11 +61,11 @@ absl::StatusOr<TestCase> ParseCase(std::string_view json, TestCase c) {
   WB_ASSIGN_OR_RETURN(JsonValue v, engine::ParseJson(json));
   WB_RETURN_IF_ERROR(Expect(v.is_object(), "the case must be a JSON object"));
   if (const JsonValue* proposals = v.Find("proposals")) {
-    std::vector<std::string> names;
+    WB_RETURN_IF_ERROR(Expect(proposals->is_array(), "\"proposals\" must be an array"));
     for (const JsonValue& p : proposals->array()) {
-      if (p.is_string()) names.push_back(p.string_value());
+      WB_RETURN_IF_ERROR(Expect(p.is_string(), "\"proposals\" must hold strings"));
+      c.proposals.push_back(p.string_value());
     }
-    if (!names.empty()) c.skip = "needs " + absl::StrJoin(names, ", ");
   }
   const JsonValue* ops = v.Find("operations");
   if (ops == nullptr) {

@@ -26,7 +26,10 @@ struct TestCase {
   int exit_code = 0;
   std::optional<std::string> stdout_expected;  // must occur in stdout
   std::optional<std::string> stderr_expected;
-  std::string skip;  // why the case cannot run here (proposals, operations)
+  // WASI proposals the case needs beyond cli/clocks/random/filesystem
+  // ("http", "sockets"): each runtime says which it can grant.
+  std::vector<std::string> proposals;
+  std::string skip;  // why the case cannot run anywhere (an unknown operation)
 };
 
 // The cases of `dir`, sorted by name. A malformed JSON file is an error

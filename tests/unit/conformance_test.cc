@@ -4,6 +4,7 @@
 
 #include "conformance/process.h"
 #include "conformance/report.h"
+#include "conformance/runtime.h"
 #include "conformance/suite.h"
 #include "engine/component/json.h"
 #include "gtest/gtest.h"
@@ -40,15 +41,36 @@ TEST(ConformanceSuite, OperationsForm) {
   EXPECT_EQ(c->exit_code, 1);
 }
 
-TEST(ConformanceSuite, ProposalsAndUnknownOperationsAreSkipped) {
+TEST(ConformanceSuite, ProposalsAreReadAndUnknownOperationsAreSkipped) {
   auto http = ParseCase(R"({"proposals": ["http"], "operations": [{"type": "run"}]})",
                         TestCase{"t"});
   ASSERT_TRUE(http.ok());
-  EXPECT_EQ(http->skip, "needs http");
+  EXPECT_EQ(http->proposals, std::vector<std::string>{"http"});
+  EXPECT_EQ(http->skip, "");
+  EXPECT_FALSE(ParseCase(R"({"proposals": "http"})", TestCase{"t"}).ok());
+  EXPECT_FALSE(ParseCase(R"({"proposals": [1]})", TestCase{"t"}).ok());
   auto sockets = ParseCase(R"({"operations": [{"type": "run"}, {"type": "connect"}]})",
                            TestCase{"t"});
   ASSERT_TRUE(sockets.ok());
   EXPECT_NE(sockets->skip.find("connect"), std::string::npos);
+}
+
+TEST(ConformanceRuntimes, EachSaysWhichProposalsItGrants) {
+  TestCase http{"t"};
+  http.proposals = {"http"};
+  TestCase sockets{"t"};
+  sockets.proposals = {"sockets", "http"};
+  RuntimeOptions options;
+  auto builtin = MakeBuiltinRuntime(options);
+  auto wasmtime = MakeWasmtimeRuntime(options);
+  auto jco = MakeJcoRuntime(options);
+  EXPECT_EQ(builtin->CannotRun(http), "needs http");
+  EXPECT_EQ(jco->CannotRun(http), "needs http");
+  EXPECT_TRUE(wasmtime->Supports("http"));
+  EXPECT_EQ(wasmtime->CannotRun(http), "");
+  EXPECT_EQ(wasmtime->CannotRun(sockets), "needs sockets");
+  EXPECT_EQ(builtin->CannotRun(sockets), "needs sockets, http");
+  EXPECT_EQ(builtin->CannotRun(TestCase{"t"}), "");
 }
 
 TEST(ConformanceSuite, EmptyFileMeansDefaultsAndBadJsonIsAnError) {
