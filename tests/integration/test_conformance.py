@@ -162,7 +162,8 @@ def test_wasmtime_is_reported_missing(wb_bin, tmp_path):
     assert case["status"] == "skip" and "wasmtime not found" in case["reason"], case
 
 
-@pytest.mark.parametrize("suite_name", ["rust-wasip3", "c-wasip1"])
+@pytest.mark.parametrize("suite_name", ["rust-wasip3", "c-wasip1", "rust-wasip1",
+                                        "assemblyscript-wasip1"])
 def test_builtin_and_upgrade_on_wasmtime(wb_bin, oracles, wasmtime, tmp_path, suite_name):
     """The side-by-side matrix on the reference runtime: the suite as it is
     on wasmtime, upgraded by wasi-bridge on wasmtime, and on the builtin
