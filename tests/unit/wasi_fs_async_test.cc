@@ -214,16 +214,7 @@ TEST_F(WasiFsAsyncTest, StreamedWriteThenStatSeesTheData) {
   auto future = Method("write-via-stream", {Value::Borrow(rep), stream->readable, Value::U64(0)});
   ASSERT_TRUE(future.ok()) << future.status();
   const std::string text(100, 'x');
-  bool written = false;
-  ASSERT_TRUE(stream->writer
-                  ->Write(std::vector<uint8_t>(text.begin(), text.end()),
-                          [&](HostCopyResult r, uint32_t count, std::vector<uint8_t>) {
-                            EXPECT_EQ(r, HostCopyResult::kCompleted);
-                            EXPECT_EQ(count, text.size());
-                            written = true;
-                          })
-                  .ok());
-  ASSERT_TRUE(rt_->Run([&] { return written; }).ok());
+  WriteToHostStream(*rt_, *stream->writer, text);
   // The sink took the chunk; its pwrite is on the descriptor's lane
   // before the stat asked for now.
   auto st = Method("stat", {Value::Borrow(rep)});

@@ -199,16 +199,7 @@ TEST(WasiHostTest, StdoutDrainsAStreamIntoItsFd) {
   ASSERT_TRUE((*future)->Is<cabi::FutureValue>());
 
   const std::string text = "hello from the host\n";
-  bool written = false;
-  ASSERT_TRUE(stream->writer
-                  ->Write(std::vector<uint8_t>(text.begin(), text.end()),
-                          [&](HostCopyResult r, uint32_t count, std::vector<uint8_t>) {
-                            EXPECT_EQ(r, HostCopyResult::kCompleted);
-                            EXPECT_EQ(count, text.size());
-                            written = true;
-                          })
-                  .ok());
-  ASSERT_TRUE(rt->Run([&] { return written; }).ok());
+  WriteToHostStream(*rt, *stream->writer, text);
   char buf[64] = {};
   ASSERT_EQ(::read(fds[0], buf, sizeof buf), static_cast<ssize_t>(text.size()));
   EXPECT_EQ(std::string(buf, text.size()), text);
