@@ -102,6 +102,9 @@ inline absl::StatusOr<double> TimeIsolationWork(engine::Runtime& rt,
 // The reader running in a store, blocked in its read of `stdin_fd`.
 struct BlockedReader {
   std::unique_ptr<engine::wasi::WasiHost> host;
+  // Held for the task in flight: CallAsync takes the function by reference.
+  std::shared_ptr<engine::ComponentInstance> instance;
+  std::shared_ptr<engine::ComponentFunction> run;
   engine::HostPromiseRef call;  // its run: not ready while it is blocked
 };
 
@@ -124,7 +127,10 @@ inline absl::StatusOr<BlockedReader> StartBlockedReader(engine::Runtime& rt,
   if (!run_instance->instance) return absl::NotFoundError("wasi:cli/run@0.3.0 is no instance");
   auto run = run_instance->instance->Export("run");
   if (!run.ok()) return run.status();
-  auto call = rt.CallAsync(*run->func, {});
+  if (!run->func) return absl::NotFoundError("wasi:cli/run@0.3.0 has no run function");
+  out.instance = *inst;
+  out.run = run->func;
+  auto call = rt.CallAsync(*out.run, {});
   if (!call.ok()) return call.status();
   out.call = *call;
   for (int i = 0; i < 10; ++i) {
