@@ -2,7 +2,6 @@
 // (`wasi-bridge run`, the project's own engine and WASI 0.3 host, which
 // upgrades 0.2 components in memory itself) and Wasmtime (`wasmtime run`,
 // whose flags `run` mirrors: --env K=V, --dir HOST::GUEST, -- FILE ARGS).
-#include <algorithm>
 #include <filesystem>
 #include <map>
 

@@ -136,7 +136,7 @@ TEST(EngineIsolationTest, BlockedP2StdinReaderDoesNotStallA03Task) {
     // and yielding.
     const uint32_t n = WB_ISOLATION_UNDER_ASAN ? 200 : 600;
     const uint32_t k = 1000;
-    const int reps = WB_ISOLATION_UNDER_ASAN ? 3 : 9;
+    const int reps = WB_ISOLATION_UNDER_ASAN ? 5 : 9;
     // Warm up both (stack pools, timer heap, caches).
     TimeWork(*alone, *work_alone, n, k);
     TimeWork(*shared, *work_shared, n, k);
